@@ -1,0 +1,7 @@
+#!/usr/bin/env node
+// Package bin: runs the TypeScript CLI through tsx's loader.
+import { register } from 'tsx/esm/api';
+register();
+await import('../src/cli.ts').then((m) => m.runCli(process.argv.slice(2))).then((code) => {
+  process.exitCode = code;
+});

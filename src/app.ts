@@ -1,0 +1,49 @@
+import type { LoadedConfig } from './config/load.js';
+import { openDatabase, type DB } from './db/open.js';
+import { FeedRepo } from './db/feeds.js';
+import type { Logger } from './logger.js';
+import { Metrics } from './metrics.js';
+import { Poller } from './ingest/poller.js';
+import { Pipeline } from './pipeline.js';
+
+/** Everything a command or the worker needs, built once from the config. */
+export interface App {
+  config: LoadedConfig;
+  db: DB;
+  log: Logger;
+  metrics: Metrics;
+  poller: Poller;
+  pipeline: Pipeline;
+  clock: () => number;
+  close(): void;
+}
+
+export function createApp(config: LoadedConfig, log: Logger, options: { dbPath?: string; clock?: () => number; metrics?: Metrics } = {}): App {
+  const clock = options.clock ?? Date.now;
+  const db = openDatabase(options.dbPath ?? config.database);
+  const metrics = options.metrics ?? new Metrics();
+  new FeedRepo(db).seed(config.feeds, clock());
+  const poller = new Poller(
+    db,
+    {
+      limits: { timeoutMs: config.fetch.timeout, maxBytes: config.fetch.maxBytes, maxRedirects: config.fetch.maxRedirects, userAgent: config.fetch.userAgent },
+      concurrency: config.fetch.concurrency,
+      defaultIntervalMs: config.polling.interval,
+      maxBackoffMs: config.polling.maxBackoff,
+    },
+    log,
+    metrics,
+    clock,
+  );
+  const pipeline = new Pipeline(db, config, poller, log, clock);
+  return {
+    config,
+    db,
+    log,
+    metrics,
+    poller,
+    pipeline,
+    clock,
+    close: () => db.close(),
+  };
+}

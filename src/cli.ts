@@ -1,0 +1,105 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
+import { createApp, type App } from './app.js';
+import { ConfigError, DEFAULT_CONFIG_FILE, loadConfig } from './config/load.js';
+import { createLogger, type Logger } from './logger.js';
+import { UsageError, type CliOptions, type CommandContext } from './commands/context.js';
+import { pollCommand } from './commands/poll.js';
+import { feedsCommand } from './commands/feeds.js';
+import { articlesCommand } from './commands/articles.js';
+
+export const HELP = `news-digest: watch news feeds, keep the stories on your topics, send digests.
+
+usage: npm run cli -- <command> [options]
+
+commands:
+  poll                              poll every feed once, process, print per-feed results
+  feeds list | add URL | remove URL | import FILE.opml
+  articles [--topic ID] [--json]    articles with their topic decisions and story
+  stories [--topic ID] [--since ISO] [--json]
+  explain <article id or URL>       why an article is (not) on a topic, and its story
+  preview [--chat PLATFORM:ID | --topic ID] [--format text|telegram|slack]
+  subscriptions list [--json]
+  eval [--corpus DIR] [--json]      measure topic matching and story grouping on the corpus
+  run                               the long-running worker (what npm start runs)
+
+global options (before or after the command):
+  --config FILE   config file (default ${DEFAULT_CONFIG_FILE})
+  --db FILE       SQLite database (default: DATABASE_PATH, else the config's "database")
+  --json          machine-readable output on stdout; logs go to stderr
+`;
+
+type Command = (ctx: CommandContext) => Promise<number>;
+
+/** Commands that need no database are listed apart so `eval` and `help` do not create one. */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  poll: async () => pollCommand,
+  feeds: async () => feedsCommand,
+  articles: async () => articlesCommand,
+  run: async () => (await import('./commands/run.js')).runCommand,
+};
+
+const NO_DB: Record<string, () => Promise<(options: CliOptions, args: string[], out: (l: string) => void, log: Logger) => Promise<number>>> = {
+};
+
+export function parseCli(argv: string[]): { command: string | undefined; args: string[]; options: CliOptions } {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        config: { type: 'string' },
+        db: { type: 'string' },
+        json: { type: 'boolean' },
+        topic: { type: 'string' },
+        since: { type: 'string' },
+        corpus: { type: 'string' },
+        chat: { type: 'string' },
+        format: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message.replace(/\. To specify a positional argument.*$/, '')}\nrun with --help for usage`);
+  }
+  const [command, ...args] = parsed.positionals;
+  return { command, args, options: parsed.values as CliOptions };
+}
+
+export async function runCli(argv: string[], out: (line: string) => void = (l) => process.stdout.write(l + '\n')): Promise<number> {
+  let app: App | undefined;
+  const log = createLogger();
+  try {
+    const { command, args, options } = parseCli(argv);
+    if (options.help || !command || command === 'help') {
+      out(HELP);
+      return command || options.help ? 0 : 2;
+    }
+    const noDb = NO_DB[command];
+    if (noDb) return await (await noDb())(options, args, out, log);
+    const load = COMMANDS[command];
+    if (!load) throw new UsageError(`unknown command "${command}"; commands: ${[...Object.keys(COMMANDS), ...Object.keys(NO_DB)].join(', ')}`);
+    const config = loadConfig(options.config ?? DEFAULT_CONFIG_FILE);
+    const handler = await load();
+    app = createApp(config, log, { dbPath: options.db });
+    return await handler({ app, args, options, out });
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof UsageError) {
+      process.stderr.write(`error: ${err.message}\n`);
+      return err.exitCode;
+    }
+    process.stderr.write(`error: ${(err as Error).stack ?? String(err)}\n`);
+    return 1;
+  } finally {
+    app?.close();
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  runCli(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

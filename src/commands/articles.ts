@@ -1,0 +1,50 @@
+import { UsageError, iso, sourceName, type CommandContext } from './context.js';
+
+export interface ArticleJson {
+  id: number;
+  url: string;
+  title: string;
+  source: string;
+  publishedAt: string;
+  topics: { id: string; score: number }[];
+  storyId: number | null;
+}
+
+/** `articles [--topic ID] [--json]`: newest first, with their topic decisions and story. */
+export async function articlesCommand(ctx: CommandContext): Promise<number> {
+  if (ctx.args.length) throw new UsageError(`articles: unexpected argument "${ctx.args[0]}"; usage: articles [--topic ID] [--json]`);
+  const { db, config } = ctx.app;
+  const topic = ctx.options.topic;
+  if (topic && !config.topics.some((t) => t.id === topic)) {
+    throw new UsageError(`articles: unknown topic "${topic}"; known: ${config.topics.map((t) => t.id).join(', ')}`);
+  }
+  const rows = db
+    .prepare(
+      `SELECT a.id, a.url, a.title, a.published_at, f.title AS feed_title FROM articles a JOIN feeds f ON f.id = a.feed_id
+       ${topic ? 'WHERE a.id IN (SELECT article_id FROM article_topics WHERE topic_id = @topic AND relevant = 1)' : ''}
+       ORDER BY a.published_at DESC, a.id DESC`,
+    )
+    .all(topic ? { topic } : {}) as { id: number; url: string; title: string; published_at: number; feed_title: string | null }[];
+  const topicsOf = db.prepare('SELECT topic_id AS id, score FROM article_topics WHERE article_id = ? AND relevant = 1 ORDER BY score DESC');
+  const storyOf = db.prepare('SELECT story_id FROM story_articles WHERE article_id = ? ORDER BY story_id LIMIT 1').pluck();
+  const items: ArticleJson[] = rows.map((r) => ({
+    id: r.id,
+    url: r.url,
+    title: r.title,
+    source: sourceName(r.feed_title, r.url),
+    publishedAt: iso(r.published_at)!,
+    topics: (topicsOf.all(r.id) as { id: string; score: number }[]).map((t) => ({ id: t.id, score: Math.round(t.score * 100) / 100 })),
+    storyId: (storyOf.get(r.id) as number | undefined) ?? null,
+  }));
+  if (ctx.options.json) {
+    ctx.out(JSON.stringify(items, null, 2));
+    return 0;
+  }
+  if (!items.length) ctx.out('no articles yet; run: npm run cli -- poll');
+  for (const a of items) {
+    const tags = a.topics.map((t) => `${t.id} ${t.score}`).join(', ');
+    ctx.out(`#${a.id}  ${a.publishedAt.slice(0, 16).replace('T', ' ')}  ${a.source}  ${a.title}`);
+    ctx.out(`      ${a.url}${tags ? `  [${tags}]` : ''}${a.storyId ? `  story #${a.storyId}` : ''}`);
+  }
+  return 0;
+}

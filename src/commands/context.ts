@@ -1,0 +1,43 @@
+import type { App } from '../app.js';
+
+/** A wrong command line: the message says what was expected; exit code 2. */
+export class UsageError extends Error {
+  readonly exitCode = 2;
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export interface CommandContext {
+  app: App;
+  args: string[];
+  options: CliOptions;
+  out: (line: string) => void;
+}
+
+export interface CliOptions {
+  config?: string;
+  db?: string;
+  json?: boolean;
+  topic?: string;
+  since?: string;
+  corpus?: string;
+  chat?: string;
+  format?: string;
+  help?: boolean;
+}
+
+export function iso(ms: number | null | undefined): string | null {
+  return ms === null || ms === undefined ? null : new Date(ms).toISOString();
+}
+
+/** The outlet name: the feed's title, else the article's host without `www.`. */
+export function sourceName(feedTitle: string | null | undefined, url: string): string {
+  if (feedTitle?.trim()) return feedTitle.trim();
+  try {
+    return new URL(url).hostname.replace(/^www\./, '');
+  } catch {
+    return url;
+  }
+}

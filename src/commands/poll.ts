@@ -1,0 +1,22 @@
+import type { CommandContext } from './context.js';
+import type { PollReport } from '../pipeline.js';
+
+export async function pollCommand(ctx: CommandContext): Promise<number> {
+  const report = await ctx.app.pipeline.poll();
+  if (ctx.options.json) ctx.out(JSON.stringify(report, null, 2));
+  else for (const line of formatPollReport(report)) ctx.out(line);
+  return 0;
+}
+
+export function formatPollReport(report: PollReport): string[] {
+  const lines: string[] = [];
+  for (const r of report.feeds) {
+    const name = r.title ? `${r.title} <${r.url}>` : r.url;
+    if (r.status === 'error') lines.push(`✗ ${name}: ${r.errorKind}: ${r.error}`);
+    else if (r.status === 'not-modified') lines.push(`= ${name}: not modified (304)`);
+    else if (r.status === 'ok') lines.push(`✓ ${name}: ${r.items} items, ${r.newIds.length} new, ${r.updatedIds.length} updated${r.repaired ? ' (XML repaired)' : ''}`);
+  }
+  const ok = report.feeds.length - report.failedFeeds;
+  lines.push(`${report.feeds.length} feeds polled (${ok} ok, ${report.failedFeeds} failed): ${report.newArticles} new articles, ${report.updatedArticles} updated, in ${(report.durationMs / 1000).toFixed(1)} s`);
+  return lines;
+}

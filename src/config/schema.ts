@@ -1,0 +1,110 @@
+import { z } from 'zod';
+
+/** A duration written as `90s`, `15m`, `6h`, `2d` or a bare number of seconds. */
+const duration = z
+  .union([z.number().positive(), z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d)$/, 'expected a duration like "15m", "6h" or "2d"')])
+  .transform((v) => (typeof v === 'number' ? v * 1000 : parseDuration(v)));
+
+export function parseDuration(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/.exec(text.trim());
+  if (!m) throw new Error(`expected a duration like "15m", "6h" or "2d", got "${text}"`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms' | 's' | 'm' | 'h' | 'd'];
+  return Math.round(Number(m[1]) * unit);
+}
+
+const feedUrl = z.string().regex(/^(https?|file):/i, 'expected an http(s): or file: URL');
+
+export const feedSchema = z.strictObject({
+  url: feedUrl,
+  title: z.string().min(1).optional(),
+  interval: duration.optional(),
+});
+
+/** A term list entry: a word or phrase, matched on word boundaries, case-insensitively. */
+const terms = z.array(z.string().min(1)).default([]);
+
+export const ruleGroupSchema = z.strictObject({
+  /** Shown by `explain`. */
+  name: z.string().min(1),
+  weight: z.number(),
+  terms: z.array(z.string().min(1)).min(1),
+  /** The group counts only when one of these also occurs anywhere in the article. */
+  requires: terms,
+  /** The group does not count when one of these occurs anywhere in the article. */
+  unless: terms,
+});
+
+export const topicSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected a lower-case id of letters, digits and dashes'),
+  name: z.string().min(1),
+  description: z.string().optional(),
+  threshold: z.number().positive().default(3),
+  /** How much a hit counts in each field of the article. */
+  fieldWeights: z
+    .strictObject({
+      title: z.number().nonnegative().default(2),
+      description: z.number().nonnegative().default(1.2),
+      body: z.number().nonnegative().default(0.6),
+      url: z.number().nonnegative().default(0.3),
+    })
+    .prefault({}),
+  /** Rule groups: each contributes weight × the best field weight where one of its terms is found. */
+  groups: z.array(ruleGroupSchema).min(1),
+  /**
+   * Phrases blanked out before matching, so their words count for nothing: "Patriot Act",
+   * "Patriot Front", "Russian air defenses". The rest of the article is still judged.
+   */
+  mask: terms,
+  /** Extra spellings folded into a canonical term before matching (e.g. ППО → air defense). */
+  aliases: z.record(z.string(), z.array(z.string().min(1))).default({}),
+});
+
+export const configSchema = z.strictObject({
+  database: z.string().min(1).default('data/news-digest.db'),
+  http: z.strictObject({ port: z.number().int().min(0).max(65535).default(8080) }).prefault({}),
+  fetch: z
+    .strictObject({
+      timeout: duration.default(20_000),
+      maxBytes: z.number().int().positive().default(5 * 1024 * 1024),
+      maxRedirects: z.number().int().min(0).max(20).default(5),
+      userAgent: z.string().min(1).default('news-digest/0.1 (+https://github.com/news-digest/news-digest)'),
+      concurrency: z.number().int().positive().max(64).default(8),
+    })
+    .prefault({}),
+  polling: z
+    .strictObject({
+      interval: duration.default(15 * 60_000),
+      maxBackoff: duration.default(6 * 3_600_000),
+      /** How often the worker looks for feeds whose next poll time has come. */
+      tick: z.string().default('*/30 * * * * *'),
+    })
+    .prefault({}),
+  articles: z
+    .strictObject({
+      /** Fetch the page of an on-topic article whose feed text is shorter than this. */
+      minTextChars: z.number().int().nonnegative().default(400),
+      fetchPages: z.boolean().default(true),
+    })
+    .prefault({}),
+  stories: z
+    .strictObject({
+      window: duration.default(7 * 86_400_000),
+      threshold: z.number().min(0).max(1).default(0.3),
+    })
+    .prefault({}),
+  digest: z
+    .strictObject({
+      schedule: z.string().default('daily 08:00'),
+      timezone: z.string().default('UTC'),
+      maxStories: z.number().int().positive().max(100).default(10),
+      firstLookback: duration.default(24 * 3_600_000),
+      nothingNewNote: z.boolean().default(false),
+    })
+    .prefault({}),
+  feeds: z.array(feedSchema).default([]),
+  topics: z.array(topicSchema).min(1),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type TopicConfig = z.infer<typeof topicSchema>;
+export type FeedConfig = z.infer<typeof feedSchema>;

@@ -1,0 +1,110 @@
+import { readFile, stat } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { FeedError } from './errors.js';
+
+export interface FetchLimits {
+  timeoutMs: number;
+  maxBytes: number;
+  maxRedirects: number;
+  userAgent: string;
+}
+
+export interface FetchValidators {
+  etag?: string | null;
+  lastModified?: string | null;
+}
+
+export type FetchResult =
+  | { status: 'not-modified' }
+  | { status: 'ok'; bytes: Uint8Array; contentType: string | null; etag: string | null; lastModified: string | null; url: string };
+
+/**
+ * GETs a URL with a timeout covering the whole transfer, a body-size cap, a redirect cap and
+ * conditional-GET validators. `file:` URLs are read from disk (demo and tests).
+ */
+export async function fetchResource(url: string, limits: FetchLimits, validators: FetchValidators = {}, accept = FEED_ACCEPT): Promise<FetchResult> {
+  if (url.startsWith('file:')) return readLocal(url, limits);
+  const signal = AbortSignal.timeout(limits.timeoutMs);
+  let current = url;
+  const seen = new Set<string>();
+  try {
+    for (let hop = 0; ; hop++) {
+      const headers: Record<string, string> = { 'user-agent': limits.userAgent, accept };
+      if (validators.etag) headers['if-none-match'] = validators.etag;
+      if (validators.lastModified) headers['if-modified-since'] = validators.lastModified;
+      const res = await fetch(current, { headers, redirect: 'manual', signal });
+      if (res.status >= 300 && res.status < 400 && res.status !== 304) {
+        const location = res.headers.get('location');
+        await res.body?.cancel();
+        if (!location) throw new FeedError('http', `HTTP ${res.status} redirect without a Location header`);
+        const next = new URL(location, current).toString();
+        if (seen.has(next) || hop + 1 > limits.maxRedirects) {
+          throw new FeedError('redirects', seen.has(next) ? `redirect loop (${current} → ${next})` : `more than ${limits.maxRedirects} redirects (last: ${next})`);
+        }
+        seen.add(current);
+        current = next;
+        continue;
+      }
+      if (res.status === 304) {
+        await res.body?.cancel();
+        return { status: 'not-modified' };
+      }
+      if (!res.ok) {
+        await res.body?.cancel();
+        throw new FeedError('http', `HTTP ${res.status}${res.statusText ? ' ' + res.statusText : ''}`);
+      }
+      const declared = Number(res.headers.get('content-length'));
+      if (declared > limits.maxBytes) {
+        await res.body?.cancel();
+        throw new FeedError('too-large', `body of ${declared} bytes exceeds the ${limits.maxBytes}-byte limit`);
+      }
+      const bytes = await readCapped(res, limits.maxBytes);
+      return {
+        status: 'ok',
+        bytes,
+        contentType: res.headers.get('content-type'),
+        etag: res.headers.get('etag'),
+        lastModified: res.headers.get('last-modified'),
+        url: current,
+      };
+    }
+  } catch (err) {
+    if (err instanceof FeedError) throw err;
+    const e = err as Error & { cause?: { code?: string; message?: string } };
+    if (e.name === 'TimeoutError' || signal.aborted) throw new FeedError('timeout', `timed out after ${limits.timeoutMs} ms`, { cause: err });
+    const detail = e.cause?.code ?? e.cause?.message ?? e.message;
+    throw new FeedError('network', `network error: ${detail}`, { cause: err });
+  }
+}
+
+export const FEED_ACCEPT = 'application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5';
+export const PAGE_ACCEPT = 'text/html, application/xhtml+xml;q=0.9, */*;q=0.5';
+
+async function readCapped(res: Response, maxBytes: number): Promise<Uint8Array> {
+  if (!res.body) return new Uint8Array();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    total += chunk.byteLength;
+    if (total > maxBytes) {
+      await res.body.cancel().catch(() => undefined);
+      throw new FeedError('too-large', `body exceeds the ${maxBytes}-byte limit`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+async function readLocal(url: string, limits: FetchLimits): Promise<FetchResult> {
+  let file: string;
+  try {
+    file = fileURLToPath(url);
+    const info = await stat(file);
+    if (info.size > limits.maxBytes) throw new FeedError('too-large', `file of ${info.size} bytes exceeds the ${limits.maxBytes}-byte limit`);
+    const bytes = await readFile(file);
+    return { status: 'ok', bytes, contentType: null, etag: null, lastModified: null, url };
+  } catch (err) {
+    if (err instanceof FeedError) throw err;
+    throw new FeedError('file', `cannot read ${url}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+  }
+}
