@@ -37,10 +37,13 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   poll: async () => pollCommand,
   feeds: async () => feedsCommand,
   articles: async () => articlesCommand,
+  stories: async () => (await import('./commands/stories.js')).storiesCommand,
+  explain: async () => (await import('./commands/explain.js')).explainCommand,
   run: async () => (await import('./commands/run.js')).runCommand,
 };
 
 const NO_DB: Record<string, () => Promise<(options: CliOptions, args: string[], out: (l: string) => void, log: Logger) => Promise<number>>> = {
+  eval: async () => (await import('./commands/eval.js')).evalCommand,
 };
 
 export function parseCli(argv: string[]): { command: string | undefined; args: string[]; options: CliOptions } {

@@ -18,5 +18,6 @@ export function formatPollReport(report: PollReport): string[] {
   }
   const ok = report.feeds.length - report.failedFeeds;
   lines.push(`${report.feeds.length} feeds polled (${ok} ok, ${report.failedFeeds} failed): ${report.newArticles} new articles, ${report.updatedArticles} updated, in ${(report.durationMs / 1000).toFixed(1)} s`);
+  lines.push(`${report.relevantArticles} on topic${report.pagesFetched ? ` (${report.pagesFetched} pages fetched)` : ''}: ${report.newStories} new stories, ${report.updatedStories} updated stories`);
   return lines;
 }

@@ -89,7 +89,8 @@ export const configSchema = z.strictObject({
   stories: z
     .strictObject({
       window: duration.default(7 * 86_400_000),
-      threshold: z.number().min(0).max(1).default(0.3),
+      threshold: z.number().min(0).max(1).default(0.22),
+      mergeThreshold: z.number().min(0).max(1).default(0.18),
     })
     .prefault({}),
   digest: z

@@ -15,6 +15,10 @@ export interface ArticleRow {
   first_seen_at: number;
   updated_at: number;
   content_hash: string;
+  source: string | null;
+  page_text: string | null;
+  page_fetched_at: number | null;
+  page_error: string | null;
 }
 
 export type UpsertOutcome = 'new' | 'updated' | 'unchanged';
@@ -29,10 +33,10 @@ export class ArticleRepo {
   constructor(private readonly db: DB) {
     this.byGuid = db.prepare('SELECT id, feed_id, url, content_hash, published_at FROM articles WHERE feed_id = ? AND guid = ?');
     this.byUrlStmt = db.prepare('SELECT id, feed_id, url, content_hash, published_at FROM articles WHERE url = ?');
-    this.insert = db.prepare(`INSERT INTO articles (feed_id, guid, url, link, title, description, content, author, published_at, first_seen_at, updated_at, content_hash)
-      VALUES (@feedId, @guid, @url, @link, @title, @description, @content, @author, @publishedAt, @now, @now, @contentHash)`);
+    this.insert = db.prepare(`INSERT INTO articles (feed_id, guid, url, link, title, description, content, author, source, published_at, first_seen_at, updated_at, content_hash)
+      VALUES (@feedId, @guid, @url, @link, @title, @description, @content, @author, @source, @publishedAt, @now, @now, @contentHash)`);
     this.update = db.prepare(`UPDATE articles SET guid = coalesce(@guid, guid), url = @url, link = @link, title = @title, description = @description,
-      content = @content, author = @author, published_at = @publishedAt, updated_at = @now, content_hash = @contentHash WHERE id = @id`);
+      content = @content, author = @author, source = coalesce(@source, source), published_at = @publishedAt, updated_at = @now, content_hash = @contentHash WHERE id = @id`);
   }
 
   /**
@@ -40,11 +44,11 @@ export class ArticleRepo {
    * URL, new text) from the same feed updates the row; the same URL from another feed is a copy
    * of an article we already have and is left as first stored.
    */
-  upsert(feedId: number, item: NormalisedItem, now: number): { id: number; outcome: UpsertOutcome } {
+  upsert(feedId: number, item: NormalisedItem, now: number, feedSource: string | null = null): { id: number; outcome: UpsertOutcome } {
     type Found = { id: number; feed_id: number; url: string; content_hash: string; published_at: number };
     const existing = ((item.guid ? this.byGuid.get(feedId, item.guid) : undefined) ?? this.byUrlStmt.get(item.url)) as Found | undefined;
     if (!existing) {
-      const info = this.insert.run({ feedId, ...item, publishedAt: item.publishedAt ?? now, now });
+      const info = this.insert.run({ feedId, ...item, source: item.source ?? feedSource, publishedAt: item.publishedAt ?? now, now });
       return { id: Number(info.lastInsertRowid), outcome: 'new' };
     }
     if (existing.content_hash === item.contentHash || existing.feed_id !== feedId) return { id: existing.id, outcome: 'unchanged' };
@@ -52,6 +56,7 @@ export class ArticleRepo {
     const clash = existing.url !== item.url ? (this.byUrlStmt.get(item.url) as Found | undefined) : undefined;
     this.update.run({
       ...item,
+      source: item.source ?? feedSource,
       id: existing.id,
       url: clash ? existing.url : item.url,
       publishedAt: item.publishedAt ?? existing.published_at,
@@ -66,6 +71,10 @@ export class ArticleRepo {
 
   byUrl(url: string): ArticleRow | undefined {
     return this.db.prepare('SELECT * FROM articles WHERE url = ?').get(url) as ArticleRow | undefined;
+  }
+
+  setPageText(id: number, text: string | null, error: string | null, now: number): void {
+    this.db.prepare('UPDATE articles SET page_text = ?, page_error = ?, page_fetched_at = ? WHERE id = ?').run(text, error, now, id);
   }
 
   count(): number {

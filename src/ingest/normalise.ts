@@ -11,6 +11,8 @@ export interface NormalisedItem {
   description: string;
   content: string;
   author: string | null;
+  /** The outlet named by the item itself (aggregator feeds), else null: the feed's title is used. */
+  source: string | null;
   /** null when the feed gave no usable date: the store uses the first-seen time. */
   publishedAt: number | null;
   contentHash: string;
@@ -24,7 +26,10 @@ const DESCRIPTION_MAX = 1200;
 export function normaliseItem(item: ParsedItem, feedUrl: string, now: number): NormalisedItem | null {
   const link = resolveLink(item.link ?? (isUrl(item.guid) ? item.guid : undefined) ?? (isUrl(item.id) ? item.id : undefined), feedUrl);
   if (!link) return null;
-  const title = htmlToText(item.title);
+  const source = htmlToText(typeof item.source === 'string' ? item.source : item.source?._) || null;
+  let title = htmlToText(item.title);
+  // Aggregators append the outlet to the headline: "Japan to send Patriots - Reuters".
+  if (source && title.endsWith(` - ${source}`)) title = title.slice(0, -(source.length + 3)).trim();
   const contentHtml = item['content:encoded'] ?? item.content ?? '';
   const content = htmlToText(contentHtml, true);
   // The raw description/summary HTML, not rss-parser's snippet (which keeps script text).
@@ -36,7 +41,7 @@ export function normaliseItem(item: ParsedItem, feedUrl: string, now: number): N
   const guid = (item.guid ?? item.id ?? '').trim() || null;
   const author = (item.creator ?? item.author ?? '').toString().trim() || null;
   const contentHash = createHash('sha1').update(`${finalTitle}\n${description}\n${content}\n${link}`).digest('hex');
-  return { guid, url: canonicalUrl(link), link, title: finalTitle, description, content, author, publishedAt, contentHash };
+  return { guid, url: canonicalUrl(link), link, title: finalTitle, description, content, author, source, publishedAt, contentHash };
 }
 
 function isUrl(s?: string): s is string {

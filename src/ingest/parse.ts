@@ -13,6 +13,8 @@ export interface ParsedItem {
   contentSnippet?: string;
   summary?: string;
   description?: string;
+  /** Aggregators (Google News) name the original outlet: `<source url=…>Outlet</source>`. */
+  source?: string | { _?: string; $?: { url?: string } };
   creator?: string;
   author?: string;
   'content:encoded'?: string;
@@ -26,7 +28,7 @@ export interface ParsedFeed {
 }
 
 const parser = new Parser<Record<string, unknown>, ParsedItem>({
-  customFields: { item: ['summary', 'author', 'dc:date', 'description'] },
+  customFields: { item: ['summary', 'author', 'dc:date', 'description', 'source'] },
 });
 
 /**

@@ -86,12 +86,13 @@ export class Poller {
       const { feed: parsed, repaired } = await parseFeed(text);
       const result = { ...base, status: 'ok' as const, repaired, title: feed.title ?? parsed.title?.trim() ?? null };
       // One transaction per feed: all of its items land, or none do.
+      const feedSource = feed.title ?? (parsed.title?.trim() || null);
       this.db.transaction(() => {
         for (const item of parsed.items) {
           const normalised = normaliseItem(item, res.url, now);
           if (!normalised) continue;
           result.items++;
-          const { id, outcome } = this.articles.upsert(feed.id, normalised, now);
+          const { id, outcome } = this.articles.upsert(feed.id, normalised, now, feedSource);
           if (outcome === 'new') result.newIds.push(id);
           else if (outcome === 'updated') result.updatedIds.push(id);
         }

@@ -1,0 +1,61 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { DEFAULT_CONFIG_FILE, loadConfig } from '../config/load.js';
+import type { Logger } from '../logger.js';
+import { corpusFiles, loadSeeds, readJsonl, type TopicItem } from '../eval/corpus.js';
+import { evaluateTopic } from '../eval/topics.js';
+import { evaluateStories, loadGoogleNews, loadUci } from '../eval/stories.js';
+import { evaluateSeeds } from '../eval/seeds.js';
+import { UsageError, type CliOptions } from './context.js';
+
+const pct = (x: number) => x.toFixed(3);
+
+/** `eval [--corpus DIR] [--json]`: topic and story quality on the labelled corpus. */
+export async function evalCommand(options: CliOptions, args: string[], out: (l: string) => void, _log: Logger): Promise<number> {
+  if (args.length) throw new UsageError(`eval: unexpected argument "${args[0]}"; usage: eval [--corpus DIR] [--json]`);
+  const dir = path.resolve(options.corpus ?? '../shared/corpus');
+  if (!existsSync(dir)) throw new UsageError(`eval: corpus directory ${dir} not found; pass --corpus DIR`);
+  const config = loadConfig(options.config ?? DEFAULT_CONFIG_FILE);
+  const files = corpusFiles(dir);
+  const result: Record<string, unknown> = { corpus: dir };
+  const storyOptions = { windowMs: config.stories.window, threshold: config.stories.threshold, mergeThreshold: config.stories.mergeThreshold };
+  const text: string[] = [];
+
+  if (files.seeds) {
+    const { seeds, stories } = loadSeeds(files.seeds);
+    const r = evaluateSeeds(seeds, stories, config);
+    result.seeds = r;
+    text.push(`seeds/ (${seeds.length} articles, ${Object.keys(stories).length} true stories)`);
+    text.push(`  relevant: ${Object.values(r.relevant).filter(Boolean).length}/${seeds.length}${Object.entries(r.relevant).filter(([, v]) => !v).map(([f]) => ` missed ${f}`).join('')}`);
+    text.push(`  stories: ${r.storiesMatch ? 'as labelled' : 'DIFFERENT from the labels'} (predicted ${r.predictedStories}, true ${r.trueStories}; B-cubed F1 ${pct(r.bcubedF1)})`);
+    for (const s of r.summaries) text.push(`    [${s.files.map((f) => f.slice(0, 3)).join(', ')}] ${s.headline}\n      ${s.summary}`);
+    text.push(`  boilerplate lines in summaries: ${r.boilerplateInSummaries.length}${r.boilerplateInSummaries.map((l) => `\n    "${l}"`).join('')}`);
+  }
+  if (files.topics) {
+    const items = readJsonl<TopicItem>(files.topics);
+    const topic = config.topics[0]!;
+    const r = evaluateTopic(topic, items);
+    result.topicRelevance = { topic: topic.id, ...r };
+    text.push('', `eval/topic-relevance.jsonl (${r.items} items, ${r.borderlineExcluded} borderline excluded) topic ${topic.id}`);
+    text.push(`  precision ${pct(r.precision)}  recall ${pct(r.recall)}  F1 ${pct(r.f1)}  (tp ${r.tp}, fp ${r.fp}, fn ${r.fn})`);
+    for (const x of r.falsePositives) text.push(`  false positive ${x.id} (score ${x.score}): ${x.title}`);
+    for (const x of r.falseNegatives) text.push(`  false negative ${x.id} (score ${x.score}): ${x.title}`);
+    text.push(`  ${r.seconds.toFixed(3)} s, ${Math.round(r.itemsPerSecond)} items/s`);
+  }
+  for (const [key, file, load] of [
+    ['storiesUci', files.uci, loadUci],
+    ['storiesGooglenews', files.googlenews, loadGoogleNews],
+  ] as const) {
+    if (!file) continue;
+    const r = evaluateStories(load(file), storyOptions);
+    result[key] = r;
+    text.push('', `${path.relative(dir, file)} (${r.items} items, every row treated as on topic)`);
+    text.push(`  B-cubed precision ${pct(r.bcubedPrecision)}  recall ${pct(r.bcubedRecall)}  F1 ${pct(r.bcubedF1)}`);
+    text.push(`  pairwise precision ${pct(r.pairwisePrecision)}  recall ${pct(r.pairwiseRecall)}  F1 ${pct(r.pairwiseF1)}`);
+    text.push(`  stories: ${r.predictedStories} predicted, ${r.trueStories} true`);
+    text.push(`  ${r.seconds.toFixed(2)} s, ${Math.round(r.itemsPerSecond)} items/s`);
+  }
+  if (options.json) out(JSON.stringify(result, null, 2));
+  else for (const l of text) out(l);
+  return 0;
+}

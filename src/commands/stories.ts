@@ -1,0 +1,58 @@
+import { StoryRepo } from '../db/stories.js';
+import { UsageError, iso, sourceName, type CommandContext } from './context.js';
+
+export interface StoryJson {
+  id: number;
+  topic: string;
+  title: string;
+  summary: string;
+  firstSeen: string;
+  updatedAt: string;
+  articles: { id: number; url: string; title: string; source: string; publishedAt: string }[];
+}
+
+export function parseSince(value: string | undefined, cmd: string): number | undefined {
+  if (value === undefined) return undefined;
+  const t = Date.parse(value);
+  if (Number.isNaN(t)) throw new UsageError(`${cmd}: --since expects an ISO date or time, e.g. --since 2023-12-20 or --since 2023-12-20T08:00:00Z; got "${value}"`);
+  return t;
+}
+
+export function checkTopic(ctx: CommandContext, cmd: string): string | undefined {
+  const topic = ctx.options.topic;
+  if (topic && !ctx.app.config.topics.some((t) => t.id === topic)) {
+    throw new UsageError(`${cmd}: unknown topic "${topic}"; known: ${ctx.app.config.topics.map((t) => t.id).join(', ')}`);
+  }
+  return topic;
+}
+
+/** `stories [--topic ID] [--since ISO] [--json]`: newest first, with their articles. */
+export async function storiesCommand(ctx: CommandContext): Promise<number> {
+  if (ctx.args.length) throw new UsageError(`stories: unexpected argument "${ctx.args[0]}"; usage: stories [--topic ID] [--since ISO] [--json]`);
+  const topicId = checkTopic(ctx, 'stories');
+  const since = parseSince(ctx.options.since, 'stories');
+  const repo = new StoryRepo(ctx.app.db);
+  const stories: StoryJson[] = repo.list({ topicId, since }).map((s) => ({
+    id: s.id,
+    topic: s.topic_id,
+    title: s.title,
+    summary: s.summary,
+    firstSeen: iso(s.first_published)!,
+    updatedAt: iso(s.updated_at)!,
+    articles: repo.members(s.id).map((m) => ({ id: m.article_id, url: m.url, title: m.title, source: sourceName(m.source ?? m.feed_title, m.url), publishedAt: iso(m.published_at)! })),
+  }));
+  if (ctx.options.json) {
+    ctx.out(JSON.stringify(stories, null, 2));
+    return 0;
+  }
+  if (!stories.length) ctx.out('no stories yet; run: npm run cli -- poll');
+  for (const s of stories) {
+    const sources = [...new Set(s.articles.map((a) => a.source))];
+    ctx.out(`#${s.id} [${s.topic}] ${s.title}`);
+    ctx.out(`   ${s.firstSeen.slice(0, 10)} · ${s.articles.length} article${s.articles.length === 1 ? '' : 's'} from ${sources.length} source${sources.length === 1 ? '' : 's'}`);
+    if (s.summary) ctx.out(`   ${s.summary}`);
+    for (const a of s.articles) ctx.out(`   - ${a.source}: ${a.title} <${a.url}>`);
+    ctx.out('');
+  }
+  return 0;
+}

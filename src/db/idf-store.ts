@@ -1,0 +1,23 @@
+import type { DB } from './open.js';
+import { IdfModel } from '../stories/idf.js';
+
+/** Loads the document frequencies into memory, and saves what was learned since. */
+export class IdfStore {
+  constructor(private readonly db: DB) {}
+
+  load(): IdfModel {
+    const model = new IdfModel();
+    const docs = this.db.prepare('SELECT docs FROM corpus_stats WHERE id = 1').pluck().get() as number;
+    model.load(this.db.prepare('SELECT term, df FROM term_df').raw().iterate() as Iterable<[string, number]>, docs);
+    return model;
+  }
+
+  /** Adds the pending counts to the stored ones (run inside the caller's transaction). */
+  flush(model: IdfModel): void {
+    if (model.pendingDocs === 0) return;
+    const add = this.db.prepare('INSERT INTO term_df (term, df) VALUES (?, ?) ON CONFLICT(term) DO UPDATE SET df = df + excluded.df');
+    for (const [term, n] of model.pending) add.run(term, n);
+    this.db.prepare('UPDATE corpus_stats SET docs = docs + ? WHERE id = 1').run(model.pendingDocs);
+    model.clearPending();
+  }
+}

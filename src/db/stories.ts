@@ -1,0 +1,112 @@
+import type { DB } from './open.js';
+
+export interface StoryRow {
+  id: number;
+  topic_id: string;
+  title: string;
+  summary: string;
+  first_published: number;
+  last_published: number;
+  created_at: number;
+  updated_at: number;
+  summarised_at: number | null;
+  article_count: number;
+  source_count: number;
+  merged_into: number | null;
+}
+
+export interface MemberRow {
+  story_id: number;
+  article_id: number;
+  similarity: number;
+  reason: string;
+  added_at: number;
+  title: string;
+  description: string;
+  content: string;
+  page_text: string | null;
+  url: string;
+  link: string;
+  published_at: number;
+  source: string | null;
+  feed_title: string | null;
+}
+
+const MEMBER_SELECT = `SELECT sa.story_id, sa.article_id, sa.similarity, sa.reason, sa.added_at, a.title, a.description, a.content, a.page_text,
+  a.url, a.link, a.published_at, a.source, f.title AS feed_title
+  FROM story_articles sa JOIN articles a ON a.id = sa.article_id JOIN feeds f ON f.id = a.feed_id`;
+
+/** Stories and their member articles. */
+export class StoryRepo {
+  constructor(private readonly db: DB) {}
+
+  create(topicId: string, title: string, publishedAt: number, now: number): number {
+    const info = this.db
+      .prepare('INSERT INTO stories (topic_id, title, first_published, last_published, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(topicId, title, publishedAt, publishedAt, now, now);
+    return Number(info.lastInsertRowid);
+  }
+
+  addMember(storyId: number, articleId: number, similarity: number, reason: string, now: number): void {
+    this.db
+      .prepare('INSERT INTO story_articles (story_id, article_id, similarity, reason, added_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING')
+      .run(storyId, articleId, similarity, reason, now);
+  }
+
+  /** Moves every member of `from` into `into`; `from` stays as a pointer. */
+  merge(from: number, into: number, now: number): void {
+    this.db.prepare('UPDATE OR IGNORE story_articles SET story_id = ? WHERE story_id = ?').run(into, from);
+    this.db.prepare('DELETE FROM story_articles WHERE story_id = ?').run(from);
+    this.db.prepare('UPDATE stories SET merged_into = ?, article_count = 0, source_count = 0, updated_at = ? WHERE id = ?').run(into, now, from);
+    this.db.prepare('UPDATE stories SET merged_into = ? WHERE merged_into = ?').run(into, from);
+  }
+
+  /** Recomputes a story's span and counts from its members, and marks it changed. */
+  refresh(storyId: number, now: number): void {
+    this.db
+      .prepare(`UPDATE stories SET
+        first_published = (SELECT min(a.published_at) FROM story_articles sa JOIN articles a ON a.id = sa.article_id WHERE sa.story_id = stories.id),
+        last_published = (SELECT max(a.published_at) FROM story_articles sa JOIN articles a ON a.id = sa.article_id WHERE sa.story_id = stories.id),
+        article_count = (SELECT count(*) FROM story_articles WHERE story_id = stories.id),
+        source_count = (SELECT count(DISTINCT coalesce(a.source, f.title, a.feed_id)) FROM story_articles sa JOIN articles a ON a.id = sa.article_id
+                        JOIN feeds f ON f.id = a.feed_id WHERE sa.story_id = stories.id),
+        updated_at = ? WHERE id = ?`)
+      .run(now, storyId);
+  }
+
+  setSummary(storyId: number, title: string, summary: string, now: number): void {
+    this.db.prepare('UPDATE stories SET title = ?, summary = ?, summarised_at = ? WHERE id = ?').run(title, summary, now, storyId);
+  }
+
+  get(id: number): StoryRow | undefined {
+    return this.db.prepare('SELECT * FROM stories WHERE id = ?').get(id) as StoryRow | undefined;
+  }
+
+  /** The story an article belongs to for a topic, following merges. */
+  storyOf(articleId: number, topicId: string): number | undefined {
+    return this.db
+      .prepare('SELECT sa.story_id FROM story_articles sa JOIN stories s ON s.id = sa.story_id WHERE sa.article_id = ? AND s.topic_id = ?')
+      .pluck()
+      .get(articleId, topicId) as number | undefined;
+  }
+
+  members(storyId: number): MemberRow[] {
+    return this.db.prepare(`${MEMBER_SELECT} WHERE sa.story_id = ? ORDER BY a.published_at, a.id`).all(storyId) as MemberRow[];
+  }
+
+  /** Members of a topic's stories active since `since` (their last article is that recent). */
+  activeMembers(topicId: string, since: number): MemberRow[] {
+    return this.db
+      .prepare(`${MEMBER_SELECT} WHERE sa.story_id IN (SELECT id FROM stories WHERE topic_id = ? AND merged_into IS NULL AND last_published >= ?)
+        ORDER BY a.published_at, a.id`)
+      .all(topicId, since) as MemberRow[];
+  }
+
+  list(filter: { topicId?: string; since?: number } = {}): StoryRow[] {
+    return this.db
+      .prepare(`SELECT * FROM stories WHERE merged_into IS NULL AND article_count > 0
+        ${filter.topicId ? 'AND topic_id = @topicId' : ''} ${filter.since !== undefined ? 'AND last_published >= @since' : ''}
+        ORDER BY last_published DESC, id DESC`)
+      .all({ topicId: filter.topicId, since: filter.since }) as StoryRow[];
+  }
+}

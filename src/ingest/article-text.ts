@@ -1,0 +1,33 @@
+import { Readability } from '@mozilla/readability';
+import { parseHTML } from 'linkedom';
+import { decodeBody } from './charset.js';
+import { fetchResource, PAGE_ACCEPT, type FetchLimits } from './fetch.js';
+import { htmlToText } from './text.js';
+import { stripBoilerplate } from './boilerplate.js';
+
+/**
+ * Fetches an article page once (same limits as feeds) and extracts its main text with
+ * Readability over a linkedom DOM. Returns plain text with paragraph breaks, boilerplate
+ * removed; throws a FeedError on fetch failure, an Error when no article text is found.
+ */
+export async function fetchArticleText(url: string, limits: FetchLimits): Promise<string> {
+  const res = await fetchResource(url, limits, {}, PAGE_ACCEPT);
+  if (res.status !== 'ok') throw new Error('unexpected 304 for an unconditional request');
+  const { text: html } = decodeBody(res.bytes, res.contentType);
+  return extractArticleText(html, res.url);
+}
+
+export function extractArticleText(html: string, url: string): string {
+  const { document } = parseHTML(html);
+  // Readability resolves relative links against the document URL.
+  try {
+    Object.defineProperty(document, 'documentURI', { value: url, configurable: true });
+  } catch {
+    /* linkedom may not allow it; links are not used */
+  }
+  const article = new Readability(document as unknown as Document, { charThreshold: 200 }).parse();
+  const content = article?.content ? htmlToText(article.content, true) : '';
+  const text = stripBoilerplate(content);
+  if (text.length < 200) throw new Error('no article text found on the page');
+  return text;
+}
