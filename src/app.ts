@@ -5,6 +5,7 @@ import type { Logger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { Poller } from './ingest/poller.js';
 import { Pipeline } from './pipeline.js';
+import { DeliveryService } from './delivery/service.js';
 
 /** Everything a command or the worker needs, built once from the config. */
 export interface App {
@@ -14,11 +15,16 @@ export interface App {
   metrics: Metrics;
   poller: Poller;
   pipeline: Pipeline;
+  delivery: DeliveryService;
   clock: () => number;
   close(): void;
 }
 
-export function createApp(config: LoadedConfig, log: Logger, options: { dbPath?: string; clock?: () => number; metrics?: Metrics } = {}): App {
+export function createApp(
+  config: LoadedConfig,
+  log: Logger,
+  options: { dbPath?: string; clock?: () => number; metrics?: Metrics; sleep?: (ms: number) => Promise<void>; owner?: string } = {},
+): App {
   const clock = options.clock ?? Date.now;
   const db = openDatabase(options.dbPath ?? config.database);
   const metrics = options.metrics ?? new Metrics();
@@ -36,6 +42,7 @@ export function createApp(config: LoadedConfig, log: Logger, options: { dbPath?:
     clock,
   );
   const pipeline = new Pipeline(db, config, poller, log, clock);
+  const delivery = new DeliveryService(db, config, log, metrics, { clock, sleep: options.sleep, owner: options.owner });
   return {
     config,
     db,
@@ -43,6 +50,7 @@ export function createApp(config: LoadedConfig, log: Logger, options: { dbPath?:
     metrics,
     poller,
     pipeline,
+    delivery,
     clock,
     close: () => db.close(),
   };

@@ -39,6 +39,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   articles: async () => articlesCommand,
   stories: async () => (await import('./commands/stories.js')).storiesCommand,
   explain: async () => (await import('./commands/explain.js')).explainCommand,
+  preview: async () => (await import('./commands/preview.js')).previewCommand,
+  subscriptions: async () => (await import('./commands/subscriptions.js')).subscriptionsCommand,
   run: async () => (await import('./commands/run.js')).runCommand,
 };
 

@@ -10,6 +10,8 @@ const config = path.join(path.dirname(new URL(import.meta.url).pathname), '..', 
 const steps: [string, string[]][] = [
   ['Polling the demo feeds (config/demo-feeds/)', ['poll']],
   ['Articles and their topic decisions', ['articles']],
+  ['Stories', ['stories']],
+  ['The digest a new subscriber gets (console format; --format telegram|slack for the others)', ['preview']],
 ];
 let code = 0;
 for (const [title, args] of steps) {

@@ -1,19 +1,58 @@
 import type http from 'node:http';
 import type { App } from './app.js';
+import type { ChatEnv } from './config/env.js';
 import { JobScheduler } from './scheduler/jobs.js';
-import { createHttpServer, listen } from './http/server.js';
+import { createHttpServer, listen, type ExtraRoute } from './http/server.js';
+import { ConsoleAdapter } from './adapters/console/adapter.js';
+import { TelegramAdapter } from './adapters/telegram/bot.js';
+import { SlackAdapter } from './adapters/slack/app.js';
 
 export interface Worker {
   port: number;
+  telegram?: TelegramAdapter;
+  slack?: SlackAdapter;
   stop(): Promise<void>;
+}
+
+export interface WorkerOptions {
+  port?: number;
+  chat?: ChatEnv;
+  /** How often due digests are looked for and the outbox sent (node-cron, with seconds). */
+  digestTick?: string;
 }
 
 /**
  * The long-running process: polls due feeds on a node-cron tick (each feed has its own interval
- * and backoff in the database), serves /healthz and /metrics, and stops cleanly.
+ * and backoff in the database), builds and sends due digests, runs the chat adapters, serves
+ * /healthz and /metrics, and stops cleanly.
  */
-export async function startWorker(app: App, options: { port?: number } = {}): Promise<Worker> {
-  const { config, log, pipeline } = app;
+export async function startWorker(app: App, options: WorkerOptions = {}): Promise<Worker> {
+  const { config, log, pipeline, delivery } = app;
+  const chat = options.chat ?? {};
+  const routes: ExtraRoute[] = [];
+  const stoppers: (() => Promise<void>)[] = [];
+  let telegram: TelegramAdapter | undefined;
+  let slack: SlackAdapter | undefined;
+
+  if (chat.telegram) {
+    telegram = new TelegramAdapter(chat.telegram, delivery.subscriptions, delivery, log.child({ platform: 'telegram' }));
+    delivery.register(telegram);
+    const route = telegram.webhookRoute();
+    if (route) routes.push(route);
+  }
+  if (chat.slack) {
+    slack = new SlackAdapter(chat.slack, delivery.subscriptions, delivery, log.child({ platform: 'slack' }));
+    delivery.register(slack);
+  }
+  if (!telegram && !slack) {
+    // No chat platform configured: digests go to the console, on the default schedule.
+    delivery.register(new ConsoleAdapter());
+    if (!delivery.subscriptions.get('console', 'stdout')) {
+      for (const t of config.topics) delivery.subscriptions.subscribe('console', 'stdout', t.id, 'console');
+    }
+    log.info('no chat token set: digests are printed to the console (see README to connect Telegram or Slack)');
+  }
+
   const scheduler = new JobScheduler(log);
   const pollJob = {
     name: 'poll-due-feeds',
@@ -21,19 +60,35 @@ export async function startWorker(app: App, options: { port?: number } = {}): Pr
     run: async () => {
       const report = await pipeline.pollDue();
       if (report.feeds.length) {
-        log.info({ feeds: report.feeds.length, failed: report.failedFeeds, newArticles: report.newArticles, updated: report.updatedArticles, ms: Math.round(report.durationMs) }, 'polled due feeds');
+        log.info(
+          { feeds: report.feeds.length, failed: report.failedFeeds, newArticles: report.newArticles, updated: report.updatedArticles, onTopic: report.relevantArticles, newStories: report.newStories, updatedStories: report.updatedStories, ms: Math.round(report.durationMs) },
+          'polled due feeds',
+        );
       }
     },
   };
   scheduler.add(pollJob);
-  const server: http.Server = createHttpServer(app.db, app.metrics);
+  scheduler.add({ name: 'send-digests', schedule: options.digestTick ?? '*/15 * * * * *', run: () => delivery.tick() });
+
+  const server: http.Server = createHttpServer(app.db, app.metrics, routes);
   const port = await listen(server, options.port ?? config.http.port);
   log.info({ port }, `serving /healthz and /metrics on port ${port}`);
+  if (telegram) {
+    await telegram.start();
+    stoppers.push(() => telegram!.stop());
+  }
+  if (slack) {
+    await slack.start();
+    stoppers.push(() => slack!.stop());
+  }
   void scheduler.runNow(pollJob);
   return {
     port,
+    telegram,
+    slack,
     async stop() {
       log.info('stopping: finishing running jobs');
+      for (const stop of stoppers) await stop().catch((err: unknown) => log.warn({ err }, 'adapter stop failed'));
       await scheduler.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();

@@ -53,7 +53,8 @@ export function summarise(articles: SummaryInput[], idf: IdfModel, options: Summ
   const seen = new Set<string>();
   const candidates: Candidate[] = [];
   for (const a of articles) {
-    const source = stripBoilerplate(a.body.trim() ? a.body : a.description);
+    // The outlet's own abstract first, then the article text.
+    const source = [a.description, stripBoilerplate(a.body)].filter((t) => t.trim()).join('\n');
     const sentences = source.split('\n').flatMap((p) => splitSentences(p));
     sentences.forEach((text, position) => {
       const key = text.toLowerCase().replace(/\W+/g, ' ').trim();

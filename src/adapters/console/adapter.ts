@@ -1,0 +1,25 @@
+import type { Digest } from '../../digest/model.js';
+import type { DeliveryAdapter, DeliveryFailure } from '../../delivery/types.js';
+import { renderText } from './render.js';
+
+/** Prints digests to stdout: the adapter in use when no chat token is configured. */
+export class ConsoleAdapter implements DeliveryAdapter {
+  readonly platform = 'console' as const;
+  readonly limits = { perSecond: 1000, perChatIntervalMs: 0 };
+  private count = 0;
+
+  constructor(private readonly write: (text: string) => void = (t) => process.stdout.write(t)) {}
+
+  render(digest: Digest): string[] {
+    return [renderText(digest)];
+  }
+
+  async send(_chatId: string, payload: unknown): Promise<string> {
+    this.write(`\n${String(payload)}`);
+    return `console-${++this.count}`;
+  }
+
+  classify(err: unknown): DeliveryFailure {
+    return { kind: 'transient', message: (err as Error).message };
+  }
+}

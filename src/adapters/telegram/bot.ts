@@ -1,0 +1,189 @@
+import { Bot, GrammyError, HttpError, webhookCallback, type Context } from 'grammy';
+import { autoRetry } from '@grammyjs/auto-retry';
+import type http from 'node:http';
+import type { Digest } from '../../digest/model.js';
+import { CommandError, type SubscriptionService } from '../../digest/subscriptions.js';
+import type { DeliveryAdapter, DeliveryFailure } from '../../delivery/types.js';
+import type { Logger } from '../../logger.js';
+import { SCHEDULE_HELP } from '../../scheduler/schedule.js';
+import { escapeHtml, renderTelegram } from './render.js';
+
+export interface TelegramOptions {
+  token: string;
+  /** A self-hosted Bot API server; must not end in "/". */
+  apiRoot?: string;
+  webhookUrl?: string;
+  webhookSecret?: string;
+}
+
+/** What the chat commands need from the rest of the program. */
+export interface DigestTrigger {
+  /** Builds a digest for the subscription now and sends it; returns how many stories it had. */
+  digestNow(subscriptionId: number): Promise<{ stories: number; sent: boolean }>;
+}
+
+export const COMMANDS = [
+  { command: 'start', description: 'Subscribe this chat with the default settings' },
+  { command: 'subscribe', description: 'Subscribe to a topic: /subscribe [topic]' },
+  { command: 'unsubscribe', description: 'Stop a topic or everything: /unsubscribe [topic|all]' },
+  { command: 'topics', description: 'List the topics you can follow' },
+  { command: 'digest', description: 'Send the digest now' },
+  { command: 'schedule', description: 'When digests come: /schedule daily 08:00' },
+  { command: 'timezone', description: 'Your time zone: /timezone Europe/Kyiv' },
+  { command: 'settings', description: 'Show this chat’s subscription' },
+  { command: 'help', description: 'How to use this bot' },
+];
+
+const CHANGES_SETTINGS = new Set(['start', 'subscribe', 'unsubscribe', 'digest', 'schedule', 'timezone']);
+
+const HELP = `I send a short digest of the news on your topics, once per story, with the outlets that reported it.
+
+/subscribe [topic] — follow a topic (see /topics)
+/unsubscribe [topic|all] — stop
+/digest — the digest now
+/schedule ${SCHEDULE_HELP.split(' | ').slice(0, 4).join(' | ')} | off
+/timezone Area/City — e.g. /timezone Europe/Kyiv
+/settings — what this chat gets
+In groups, only administrators can change the settings.`;
+
+/**
+ * The Telegram side: a grammY bot whose commands call the shared subscription service, and the
+ * delivery adapter that sends rendered digests through the same bot.
+ */
+export class TelegramAdapter implements DeliveryAdapter {
+  readonly platform = 'telegram' as const;
+  /** Telegram: about 30 messages/s overall and 1 message/s per chat. */
+  readonly limits = { perSecond: 30, perChatIntervalMs: 1000 };
+  readonly bot: Bot;
+
+  constructor(
+    private readonly options: TelegramOptions,
+    private readonly subscriptions: SubscriptionService,
+    private readonly trigger: DigestTrigger,
+    private readonly log: Logger,
+  ) {
+    this.bot = new Bot(options.token, options.apiRoot ? { client: { apiRoot: options.apiRoot.replace(/\/+$/, '') } } : {});
+    // Short waits (429 with a small retry_after, a blip) are retried in place; longer ones reach the outbox.
+    this.bot.api.config.use(autoRetry({ maxRetryAttempts: 2, maxDelaySeconds: 5 }));
+    this.registerCommands();
+    this.bot.catch((err) => this.log.error({ err: err.error, update: err.ctx.update.update_id }, 'telegram update failed'));
+  }
+
+  render(digest: Digest): string[] {
+    return renderTelegram(digest);
+  }
+
+  async send(chatId: string, payload: unknown): Promise<string> {
+    const msg = await this.bot.api.sendMessage(chatId, String(payload), { parse_mode: 'HTML', link_preview_options: { is_disabled: true } });
+    return String(msg.message_id);
+  }
+
+  classify(err: unknown): DeliveryFailure {
+    if (err instanceof GrammyError) {
+      const description = err.description;
+      if (err.error_code === 429) return { kind: 'rate-limited', retryAfterMs: (err.parameters.retry_after ?? 1) * 1000, message: description };
+      if (err.error_code === 403) {
+        const reason = /blocked/i.test(description) ? 'blocked by the user' : /kicked/i.test(description) ? 'bot removed from the chat' : /deactivated/i.test(description) ? 'user deactivated' : 'forbidden';
+        return { kind: 'permanent', reason, message: description };
+      }
+      if (err.error_code === 400 && /chat not found|group chat was upgraded|have no rights|not enough rights|channel_private/i.test(description)) {
+        return { kind: 'permanent', reason: /chat not found/i.test(description) ? 'chat not found' : description, message: description };
+      }
+      if (err.error_code >= 500) return { kind: 'transient', message: description };
+      return { kind: 'rejected', message: description };
+    }
+    if (err instanceof HttpError) return { kind: 'transient', message: `network error: ${(err.error as Error)?.message ?? err.message}` };
+    return { kind: 'transient', message: (err as Error).message };
+  }
+
+  /** Long polling (default) or webhook mode; registers the command menu first. */
+  async start(): Promise<void> {
+    await this.bot.init();
+    await this.bot.api.setMyCommands(COMMANDS);
+    if (this.options.webhookUrl) {
+      await this.bot.api.setWebhook(this.options.webhookUrl, { secret_token: this.options.webhookSecret });
+      this.log.info({ url: this.options.webhookUrl }, 'telegram webhook set');
+      return;
+    }
+    void this.bot.start({ drop_pending_updates: false, onStart: (me) => this.log.info({ bot: me.username }, 'telegram long polling started') }).catch((err: unknown) => this.log.error({ err }, 'telegram polling stopped'));
+  }
+
+  async stop(): Promise<void> {
+    if (this.bot.isRunning()) await this.bot.stop();
+  }
+
+  /** A route for our HTTP server answering Telegram's webhook calls (secret token verified by grammY). */
+  webhookRoute(): ((req: http.IncomingMessage, res: http.ServerResponse) => boolean) | undefined {
+    if (!this.options.webhookUrl) return undefined;
+    const path = new URL(this.options.webhookUrl).pathname;
+    const handle = webhookCallback(this.bot, 'http', { secretToken: this.options.webhookSecret });
+    return (req, res) => {
+      if (req.method !== 'POST' || new URL(req.url ?? '/', 'http://x').pathname !== path) return false;
+      void handle(req, res);
+      return true;
+    };
+  }
+
+  private registerCommands(): void {
+    const reply = (ctx: Context, text: string) => ctx.reply(text, { parse_mode: 'HTML', link_preview_options: { is_disabled: true } });
+    const guarded = (name: string, handler: (ctx: Context, chatId: string, arg: string) => Promise<string>) =>
+      this.bot.command(name, async (ctx) => {
+        const chatId = String(ctx.chat.id);
+        if (CHANGES_SETTINGS.has(name) && !(await this.mayChangeSettings(ctx))) {
+          await reply(ctx, 'Sorry, only the administrators of this group can change its digest settings.');
+          return;
+        }
+        try {
+          await reply(ctx, await handler(ctx, chatId, (typeof ctx.match === 'string' ? ctx.match : '').trim()));
+        } catch (err) {
+          if (err instanceof CommandError) await reply(ctx, escapeHtml(err.message));
+          else throw err;
+        }
+      });
+    const title = (ctx: Context) => ('title' in ctx.chat! ? ctx.chat.title : undefined) ?? ctx.from?.username ?? ctx.from?.first_name;
+    const subs = this.subscriptions;
+
+    guarded('start', async (ctx, chatId) => {
+      const { subscription } = subs.subscribe('telegram', chatId, undefined, title(ctx));
+      return `Welcome! This chat now gets a digest of <b>${escapeHtml(subs.topics().find((t) => t.id === subscription.topics[0])?.name ?? '')}</b>.\n${escapeHtml(subs.describe(subscription))}\n\nSend /digest for today’s stories now, /help for everything else.`;
+    });
+    guarded('subscribe', async (ctx, chatId, arg) => {
+      const { subscription, topic } = subs.subscribe('telegram', chatId, arg || undefined, title(ctx));
+      return `Subscribed to <b>${escapeHtml(topic)}</b>.\n${escapeHtml(subs.describe(subscription))}`;
+    });
+    guarded('unsubscribe', async (_ctx, chatId, arg) => {
+      const { stopped, subscription } = subs.unsubscribe('telegram', chatId, arg || undefined);
+      return stopped ? 'Unsubscribed: no more digests here. /subscribe to start again.' : `Removed. ${escapeHtml(subs.describe(subscription!))}`;
+    });
+    guarded('topics', async () => subs.topics().map((t) => `<b>${escapeHtml(t.id)}</b> — ${escapeHtml(t.name)}`).join('\n'));
+    guarded('settings', async (_ctx, chatId) => {
+      const sub = subs.get('telegram', chatId);
+      return sub ? escapeHtml(subs.describe(sub)) : 'This chat has no subscription yet. Send /start.';
+    });
+    guarded('schedule', async (_ctx, chatId, arg) => {
+      if (!arg) throw new CommandError(`Usage: /schedule daily 08:00 (or ${SCHEDULE_HELP})`);
+      return `Schedule set. ${escapeHtml(subs.describe(subs.setSchedule('telegram', chatId, arg)))}`;
+    });
+    guarded('timezone', async (_ctx, chatId, arg) => {
+      if (!arg) throw new CommandError('Usage: /timezone Area/City, e.g. /timezone Europe/Kyiv');
+      return `Time zone set. ${escapeHtml(subs.describe(subs.setTimezone('telegram', chatId, arg)))}`;
+    });
+    guarded('digest', async (ctx, chatId, arg) => {
+      if (arg && arg.toLowerCase() !== 'now') throw new CommandError('Usage: /digest (sends the digest now)');
+      const sub = subs.get('telegram', chatId) ?? subs.subscribe('telegram', chatId, undefined, title(ctx)).subscription;
+      const { stories } = await this.trigger.digestNow(sub.id);
+      return stories ? `Here is your digest: ${stories} ${stories === 1 ? 'story' : 'stories'}.` : 'Nothing new on your topics since the last digest.';
+    });
+    guarded('help', async () => escapeHtml(HELP));
+  }
+
+  /** In groups only administrators may change settings; private chats and channels always may. */
+  private async mayChangeSettings(ctx: Context): Promise<boolean> {
+    const type = ctx.chat?.type;
+    if (type !== 'group' && type !== 'supergroup') return true;
+    if (!ctx.from) return false;
+    if (ctx.from.username === 'GroupAnonymousBot') return true; // an anonymous admin
+    const member = await ctx.api.getChatMember(ctx.chat!.id, ctx.from.id);
+    return member.status === 'creator' || member.status === 'administrator';
+  }
+}

@@ -1,0 +1,18 @@
+import { UsageError, iso, type CommandContext } from './context.js';
+
+/** `subscriptions list [--json]`: every chat and channel, its settings and delivery state. */
+export async function subscriptionsCommand(ctx: CommandContext): Promise<number> {
+  const [sub = 'list', ...rest] = ctx.args;
+  if (sub !== 'list' || rest.length) throw new UsageError('usage: subscriptions list [--json]');
+  const subs = ctx.app.delivery.subscriptions.list();
+  if (ctx.options.json) {
+    ctx.out(JSON.stringify(subs.map((s) => ({ ...s, lastDigestAt: iso(s.lastDigestAt), nextDueAt: iso(s.nextDueAt), createdAt: iso(s.createdAt) })), null, 2));
+    return 0;
+  }
+  if (!subs.length) ctx.out('no subscriptions yet: send /start to the Telegram bot or /digest subscribe in Slack');
+  for (const s of subs) {
+    const state = s.active ? `next ${iso(s.nextDueAt) ?? 'never (off)'}` : `STOPPED${s.stopReason ? `: ${s.stopReason}` : ''}`;
+    ctx.out(`${String(s.id).padStart(4)}  ${s.platform}:${s.chatId}${s.chatTitle ? ` (${s.chatTitle})` : ''}  [${s.topics.join(', ')}]  ${s.schedule} ${s.timezone}, max ${s.maxStories}  ${state}`);
+  }
+  return 0;
+}

@@ -1,0 +1,41 @@
+import type { LoadedConfig } from '../config/load.js';
+import type { DB } from '../db/open.js';
+import { SubscriptionService, type Platform } from '../digest/subscriptions.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import { Outbox } from './outbox.js';
+import { Sender, type SenderOptions } from './sender.js';
+import type { DeliveryAdapter } from './types.js';
+
+/** Digests from schedule to chat: builds due digests into the outbox and sends the outbox. */
+export class DeliveryService {
+  readonly adapters = new Map<Platform, DeliveryAdapter>();
+  readonly subscriptions: SubscriptionService;
+  readonly outbox: Outbox;
+  readonly sender: Sender;
+
+  constructor(db: DB, config: LoadedConfig, log: Logger, metrics?: Metrics, options: SenderOptions = {}) {
+    const clock = options.clock ?? Date.now;
+    this.subscriptions = new SubscriptionService(db, config, clock);
+    this.outbox = new Outbox(db, config, this.subscriptions, clock);
+    this.sender = new Sender(db, this.adapters, this.subscriptions, log, metrics, options);
+  }
+
+  register(adapter: DeliveryAdapter): void {
+    this.adapters.set(adapter.platform, adapter);
+  }
+
+  /** The scheduler's tick: due digests are built once, then everything ready is sent. */
+  async tick(): Promise<void> {
+    this.outbox.createDue();
+    await this.sender.runOnce();
+  }
+
+  /** `/digest now` from any platform. */
+  async digestNow(subscriptionId: number): Promise<{ stories: number; sent: boolean }> {
+    const created = this.outbox.createNow(subscriptionId);
+    if (!created || created.status === 'empty') return { stories: 0, sent: false };
+    const report = await this.sender.runOnce();
+    return { stories: created.digest.stories.length, sent: report.sent > 0 };
+  }
+}

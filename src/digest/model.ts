@@ -1,0 +1,34 @@
+/** The platform-neutral digest: what adapters render, nothing platform-specific in it. */
+export interface DigestSource {
+  name: string;
+  url: string;
+}
+
+export interface DigestStory {
+  id: number;
+  topic: string;
+  headline: string;
+  summary: string;
+  sources: DigestSource[];
+  sourceCount: number;
+  /** Sources added since the subscriber last saw this story; 0 for a story new to them. */
+  newSources: number;
+  isUpdate: boolean;
+  firstPublished: number;
+  lastPublished: number;
+}
+
+export interface Digest {
+  subscriptionId: number;
+  title: string;
+  topics: { id: string; name: string }[];
+  timezone: string;
+  windowStart: number;
+  windowEnd: number;
+  generatedAt: number;
+  stories: DigestStory[];
+  /** More stories qualified than the subscriber's cap allowed. */
+  omitted: number;
+  /** Set on an empty digest sent because `nothingNewNote` is on. */
+  note?: string;
+}
