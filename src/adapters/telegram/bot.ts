@@ -63,8 +63,8 @@ export class TelegramAdapter implements DeliveryAdapter {
     private readonly log: Logger,
   ) {
     this.bot = new Bot(options.token, options.apiRoot ? { client: { apiRoot: options.apiRoot.replace(/\/+$/, '') } } : {});
-    // Short waits (429 with a small retry_after, a blip) are retried in place; longer ones reach the outbox.
-    this.bot.api.config.use(autoRetry({ maxRetryAttempts: 2, maxDelaySeconds: 5 }));
+    // Short 429 waits are retried in place; longer ones, 5xx and network errors reach the outbox, which backs off.
+    this.bot.api.config.use(autoRetry({ maxRetryAttempts: 2, maxDelaySeconds: 5, rethrowInternalServerErrors: true, rethrowHttpErrors: true }));
     this.registerCommands();
     this.bot.catch((err) => this.log.error({ err: err.error, update: err.ctx.update.update_id }, 'telegram update failed'));
   }

@@ -1,0 +1,172 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface SentMessage {
+  chat_id: string;
+  text: string;
+  parse_mode?: string;
+  link_preview_options?: { is_disabled?: boolean };
+  message_id: number;
+  at: number;
+}
+
+const ALLOWED_TAGS = new Set(['b', 'strong', 'i', 'em', 'u', 'ins', 's', 'strike', 'del', 'a', 'code', 'pre', 'tg-spoiler', 'blockquote', 'span']);
+
+/** Telegram's HTML rules: known tags, balanced, and only &lt; &gt; &amp; &quot; or numeric entities. */
+export function telegramHtmlError(text: string): string | null {
+  const stack: string[] = [];
+  const tagRe = /<\/?([a-zA-Z-]+)(\s[^>]*)?>/g;
+  const stripped = text.replace(tagRe, (whole, name: string) => {
+    const tag = name.toLowerCase();
+    if (!ALLOWED_TAGS.has(tag)) return `\u0000bad:${tag}\u0000`;
+    if (whole.startsWith('</')) {
+      if (stack.pop() !== tag) return `\u0000unbalanced:${tag}\u0000`;
+    } else stack.push(tag);
+    return '';
+  });
+  const bad = /\u0000(bad|unbalanced):([^\u0000]+)\u0000/.exec(stripped);
+  if (bad) return `Bad Request: can't parse entities: ${bad[1] === 'bad' ? 'unsupported start tag' : 'unexpected end tag'} "${bad[2]}"`;
+  if (stack.length) return `Bad Request: can't parse entities: can't find end tag corresponding to start tag "${stack.at(-1)}"`;
+  if (/[<>]/.test(stripped)) return "Bad Request: can't parse entities: unescaped < or >";
+  const entity = /&(?!(lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);)[^\s;]*;?/.exec(stripped);
+  if (entity) return `Bad Request: can't parse entities: unsupported entity "${entity[0]}"`;
+  return null;
+}
+
+/**
+ * A local Telegram Bot API: what grammY calls (getMe, setMyCommands, sendMessage, getChatMember,
+ * setWebhook, deleteWebhook, getUpdates), with the real limits enforced and failures on demand.
+ */
+export class FakeTelegram {
+  readonly sent: SentMessage[] = [];
+  readonly calls: { method: string; body: Record<string, unknown> }[] = [];
+  readonly blocked = new Set<string>();
+  readonly missing = new Set<string>();
+  readonly admins = new Map<string, Set<number>>();
+  /** Answer this many next sendMessage calls with 429 retry_after. */
+  rateLimitNext = 0;
+  retryAfter = 3;
+  /** Answer sendMessage with 500 this many times. */
+  failNext = 0;
+  /** Never answer sendMessage calls whose text contains this (a process killed mid-send). */
+  hangOn: string | undefined;
+  /** Enforce 30 msg/s overall and 1 msg/s per chat with 429s (for the fan-out benchmark). */
+  enforceRates = false;
+  rateLimited = 0;
+  private updates: unknown[] = [];
+  private waiters: (() => void)[] = [];
+  private nextId = 1;
+  private server = http.createServer((req, res) => void this.handle(req, res));
+  port = 0;
+
+  constructor(private readonly clock: () => number = Date.now) {}
+
+  async start(): Promise<this> {
+    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
+    this.port = (this.server.address() as AddressInfo).port;
+    return this;
+  }
+
+  get apiRoot(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** Queues an update for getUpdates (long polling). */
+  push(update: unknown): void {
+    this.updates.push(update);
+    this.waiters.splice(0).forEach((w) => w());
+  }
+
+  messagesTo(chat: string | number): SentMessage[] {
+    return this.sent.filter((m) => m.chat_id === String(chat));
+  }
+
+  async stop(): Promise<void> {
+    this.waiters.splice(0).forEach((w) => w());
+    this.server.closeAllConnections();
+    await new Promise<void>((r) => this.server.close(() => r()));
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const m = /^\/bot([^/]+)\/(\w+)$/.exec(req.url ?? '');
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const raw = Buffer.concat(chunks).toString('utf8');
+    const body = (raw ? JSON.parse(raw) : {}) as Record<string, unknown>;
+    const reply = (status: number, payload: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(payload));
+    const ok = (result: unknown) => reply(200, { ok: true, result });
+    const error = (code: number, description: string, parameters?: unknown) => reply(code, { ok: false, error_code: code, description, ...(parameters ? { parameters } : {}) });
+    if (!m) return error(404, 'Not Found');
+    const method = m[2]!;
+    this.calls.push({ method, body });
+    switch (method) {
+      case 'getMe':
+        return ok({ id: 42, is_bot: true, first_name: 'News Digest', username: 'news_digest_test_bot', can_join_groups: true, can_read_all_group_messages: false, supports_inline_queries: false });
+      case 'setMyCommands':
+      case 'deleteWebhook':
+      case 'setWebhook':
+        return ok(true);
+      case 'getChatMember': {
+        const admins = this.admins.get(String(body.chat_id));
+        return ok({ status: admins?.has(Number(body.user_id)) ? 'administrator' : 'member', user: { id: body.user_id, is_bot: false, first_name: 'U' } });
+      }
+      case 'getUpdates': {
+        const offset = Number(body.offset ?? 0);
+        this.updates = this.updates.filter((u) => (u as { update_id: number }).update_id >= offset);
+        if (!this.updates.length) await new Promise<void>((r) => this.waiters.push(r));
+        return ok(this.updates.filter((u) => (u as { update_id: number }).update_id >= offset));
+      }
+      case 'sendMessage': {
+        const chat = String(body.chat_id);
+        const text = String(body.text ?? '');
+        if (this.hangOn && text.includes(this.hangOn)) return; // never answers
+        if (this.failNext > 0) {
+          this.failNext--;
+          return error(500, 'Internal Server Error');
+        }
+        if (this.rateLimitNext > 0) {
+          this.rateLimitNext--;
+          this.rateLimited++;
+          return error(429, `Too Many Requests: retry after ${this.retryAfter}`, { retry_after: this.retryAfter });
+        }
+        if (this.blocked.has(chat)) return error(403, 'Forbidden: bot was blocked by the user');
+        if (this.missing.has(chat)) return error(400, 'Bad Request: chat not found');
+        if (text.length > 4096) return error(400, 'Bad Request: message is too long');
+        if (body.parse_mode === 'HTML') {
+          const problem = telegramHtmlError(text);
+          if (problem) return error(400, problem);
+        }
+        const now = this.clock();
+        if (this.enforceRates) {
+          const lastToChat = this.sent.findLast((s) => s.chat_id === chat);
+          const lastSecond = this.sent.filter((s) => s.at > now - 1000).length;
+          if ((lastToChat && now - lastToChat.at < 1000) || lastSecond >= 30) {
+            this.rateLimited++;
+            return error(429, 'Too Many Requests: retry after 1', { retry_after: 1 });
+          }
+        }
+        const message_id = this.nextId++;
+        this.sent.push({ chat_id: chat, text, parse_mode: body.parse_mode as string, link_preview_options: body.link_preview_options as { is_disabled?: boolean }, message_id, at: now });
+        return ok({ message_id, date: Math.floor(now / 1000), chat: { id: Number(chat), type: 'private' }, text });
+      }
+      default:
+        return error(404, `Not Found: method ${method}`);
+    }
+  }
+}
+
+let updateId = 1000;
+
+/** A Telegram update carrying a command message, as the Bot API delivers it. */
+export function commandUpdate(text: string, chat: { id: number; type: 'private' | 'group' | 'supergroup' | 'channel'; title?: string }, fromId = 7): Record<string, unknown> {
+  const command = text.split(/\s/)[0]!;
+  const message = {
+    message_id: updateId,
+    date: Math.floor(Date.now() / 1000),
+    chat: chat.type === 'private' ? { id: chat.id, type: 'private', first_name: 'Reader' } : { id: chat.id, type: chat.type, title: chat.title ?? 'Group' },
+    ...(chat.type === 'channel' ? { sender_chat: { id: chat.id, type: 'channel', title: chat.title ?? 'Channel' } } : { from: { id: fromId, is_bot: false, first_name: 'Reader', username: 'reader' } }),
+    text,
+    entities: [{ type: 'bot_command', offset: 0, length: command.length }],
+  };
+  return { update_id: updateId++, ...(chat.type === 'channel' ? { channel_post: message } : { message }) };
+}
