@@ -93,7 +93,9 @@ export class FakeTelegram {
     for await (const c of req) chunks.push(c as Buffer);
     const raw = Buffer.concat(chunks).toString('utf8');
     const body = (raw ? JSON.parse(raw) : {}) as Record<string, unknown>;
-    const reply = (status: number, payload: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(payload));
+    const reply = (status: number, payload: unknown): void => {
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(payload));
+    };
     const ok = (result: unknown) => reply(200, { ok: true, result });
     const error = (code: number, description: string, parameters?: unknown) => reply(code, { ok: false, error_code: code, description, ...(parameters ? { parameters } : {}) });
     if (!m) return error(404, 'Not Found');

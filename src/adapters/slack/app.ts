@@ -1,4 +1,4 @@
-import bolt from '@slack/bolt';
+import { App, LogLevel } from '@slack/bolt';
 import type { Digest } from '../../digest/model.js';
 import { CommandError, type SubscriptionService } from '../../digest/subscriptions.js';
 import type { DeliveryAdapter, DeliveryFailure } from '../../delivery/types.js';
@@ -6,8 +6,6 @@ import type { Logger } from '../../logger.js';
 import { SCHEDULE_HELP } from '../../scheduler/schedule.js';
 import type { DigestTrigger } from '../telegram/bot.js';
 import { renderSlack, type SlackMessage } from './render.js';
-
-const { App, LogLevel } = bolt;
 
 export interface SlackOptions {
   botToken: string;
@@ -39,6 +37,8 @@ export class SlackAdapter implements DeliveryAdapter {
   /** Slack: about one message per second per channel. */
   readonly limits = { perSecond: 20, perChatIntervalMs: 1000 };
   readonly app: InstanceType<typeof App>;
+  /** The port Bolt's HTTP receiver listens on (0 in the options picks a free one). */
+  port: number | undefined;
 
   constructor(
     private readonly options: SlackOptions,
@@ -74,7 +74,9 @@ export class SlackAdapter implements DeliveryAdapter {
   }
 
   async start(): Promise<void> {
-    await this.app.start(this.options.port);
+    const server = (await this.app.start(this.options.port)) as unknown as { address?: () => { port: number } | string | null } | undefined;
+    const address = server?.address?.();
+    this.port = typeof address === 'object' && address ? address.port : this.options.port;
     this.log.info(this.options.appToken ? 'slack socket mode started' : `slack commands on port ${this.options.port} (/slack/events)`);
   }
 

@@ -1,0 +1,79 @@
+import { createHmac } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface Posted {
+  channel: string;
+  text: string;
+  blocks: { type: string; text?: { type: string; text: string } }[];
+  ts: string;
+}
+
+/**
+ * A local Slack Web API (`slackApiUrl`): auth.test and chat.postMessage with Slack's limits
+ * enforced (text fallback, ≤ 50 blocks, ≤ 3,000 characters per section), and channel failures on demand.
+ */
+export class FakeSlack {
+  readonly posted: Posted[] = [];
+  readonly notInChannel = new Set<string>();
+  readonly notFound = new Set<string>();
+  rateLimitNext = 0;
+  retryAfter = 20;
+  private n = 0;
+  private server = http.createServer((req, res) => void this.handle(req, res));
+  port = 0;
+
+  async start(): Promise<this> {
+    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
+    this.port = (this.server.address() as AddressInfo).port;
+    return this;
+  }
+
+  get apiUrl(): string {
+    return `http://127.0.0.1:${this.port}/api/`;
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((r) => this.server.close(() => r()));
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const raw = Buffer.concat(chunks).toString('utf8');
+    const body: Record<string, unknown> = (req.headers['content-type'] ?? '').includes('json') ? JSON.parse(raw || '{}') : Object.fromEntries(new URLSearchParams(raw));
+    const method = (req.url ?? '').replace(/^\/api\//, '').split('?')[0];
+    const send = (payload: Record<string, unknown>, status = 200, headers: Record<string, string> = {}): void => {
+      res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(payload));
+    };
+    if (method === 'auth.test') return send({ ok: true, url: 'https://test.slack.com/', team: 'Test', user: 'news-digest', team_id: 'T1', user_id: 'U0BOT', bot_id: 'B1' });
+    if (method !== 'chat.postMessage') return send({ ok: false, error: 'unknown_method' });
+    if (this.rateLimitNext > 0) {
+      this.rateLimitNext--;
+      return send({ ok: false, error: 'ratelimited' }, 429, { 'retry-after': String(this.retryAfter) });
+    }
+    const channel = String(body.channel);
+    if (this.notInChannel.has(channel)) return send({ ok: false, error: 'not_in_channel' });
+    if (this.notFound.has(channel)) return send({ ok: false, error: 'channel_not_found' });
+    const blocks = (typeof body.blocks === 'string' ? JSON.parse(body.blocks) : (body.blocks ?? [])) as Posted['blocks'];
+    const text = String(body.text ?? '');
+    if (!text) return send({ ok: false, error: 'no_text' });
+    if (blocks.length > 50) return send({ ok: false, error: 'invalid_blocks', detail: 'more than 50 blocks' });
+    for (const b of blocks) {
+      if (b.type === 'section' && (b.text?.text.length ?? 0) > 3000) return send({ ok: false, error: 'invalid_blocks', detail: 'section text over 3000' });
+      if (b.type === 'header' && (b.text?.text.length ?? 0) > 150) return send({ ok: false, error: 'invalid_blocks', detail: 'header over 150' });
+    }
+    const ts = `1700000000.${String(++this.n).padStart(6, '0')}`;
+    this.posted.push({ channel, text, blocks, ts });
+    return send({ ok: true, channel, ts });
+  }
+}
+
+/** A slash command as Slack sends it: form-encoded and signed with the app's signing secret. */
+export function signedCommand(url: string, secret: string, fields: Record<string, string>, options: { timestamp?: number; badSignature?: boolean } = {}) {
+  const body = new URLSearchParams({ token: 'x', team_id: 'T1', team_domain: 'test', user_id: 'U1', user_name: 'reader', command: '/digest', api_app_id: 'A1', response_url: 'http://127.0.0.1:9/unused', trigger_id: '1.2', ...fields }).toString();
+  const ts = String(options.timestamp ?? Math.floor(Date.now() / 1000));
+  const signature = 'v0=' + createHmac('sha256', options.badSignature ? 'wrong-secret' : secret).update(`v0:${ts}:${body}`).digest('hex');
+  return fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': ts, 'x-slack-signature': signature }, body });
+}
