@@ -3,6 +3,7 @@ const wanted = new Set(process.argv.slice(2));
 const all: Record<string, () => Promise<void>> = {
   ingest: async () => (await import('./ingest.js')).benchIngest(),
   stories: async () => (await import('./stories.js')).benchStories(),
+  fanout: async () => (await import('./fanout.js')).benchFanout(),
 };
 for (const [name, run] of Object.entries(all)) {
   if (wanted.size && !wanted.has(name)) continue;
