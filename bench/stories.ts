@@ -28,7 +28,7 @@ export async function benchStories(corpus = path.resolve('../shared/corpus')): P
       const a = analyse(d.title);
       idf.observe([...a.terms, ...a.entities]);
     }
-    const clusterer = new StoryClusterer(idf, { windowMs: 7 * DAY, threshold: 0.22, mergeThreshold: 0.18 });
+    const clusterer = new StoryClusterer(idf, { windowMs: 7 * DAY, threshold: 0.25, mergeThreshold: 0.19 });
     const started = performance.now();
     let maxActive = 0;
     for (const d of docs) {

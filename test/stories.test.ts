@@ -36,7 +36,7 @@ function idfWith(docs: ClusterDoc[]): IdfModel {
 }
 
 const cluster = (docs: ClusterDoc[]) => {
-  const c = new StoryClusterer(idfWith(docs), { windowMs: 7 * DAY, threshold: 0.22, mergeThreshold: 0.18 });
+  const c = new StoryClusterer(idfWith(docs), { windowMs: 7 * DAY, threshold: 0.25, mergeThreshold: 0.19 });
   return docs.map((d) => c.add(d));
 };
 
@@ -82,7 +82,7 @@ describe('story clustering', () => {
   });
 
   it('evicts stories that ended a window ago, so cost does not grow with the archive', () => {
-    const c = new StoryClusterer(new IdfModel(), { windowMs: 2 * DAY, threshold: 0.22 });
+    const c = new StoryClusterer(new IdfModel(), { windowMs: 2 * DAY, threshold: 0.25 });
     for (let i = 0; i < 600; i++) c.add({ id: i, title: `Unique event number ${i} happened today`, lead: `Detail ${i} zx${i}`, publishedAt: T0 + i * 3_600_000 });
     // 600 hourly stories; only those within about two days (+ the eviction batch) stay active.
     expect(c.activeStories).toBeLessThan(48 + 256 + 1);

@@ -89,8 +89,8 @@ export const configSchema = z.strictObject({
   stories: z
     .strictObject({
       window: duration.default(7 * 86_400_000),
-      threshold: z.number().min(0).max(1).default(0.22),
-      mergeThreshold: z.number().min(0).max(1).default(0.18),
+      threshold: z.number().min(0).max(1).default(0.25),
+      mergeThreshold: z.number().min(0).max(1).default(0.19),
     })
     .prefault({}),
   digest: z

