@@ -32,12 +32,4 @@ export function iso(ms: number | null | undefined): string | null {
   return ms === null || ms === undefined ? null : new Date(ms).toISOString();
 }
 
-/** The outlet name: the feed's title, else the article's host without `www.`. */
-export function sourceName(feedTitle: string | null | undefined, url: string): string {
-  if (feedTitle?.trim()) return feedTitle.trim();
-  try {
-    return new URL(url).hostname.replace(/^www\./, '');
-  } catch {
-    return url;
-  }
-}
+export { sourceName } from '../ingest/source-name.js';

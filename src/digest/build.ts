@@ -1,21 +1,14 @@
 import type { LoadedConfig } from '../config/load.js';
 import type { DB } from '../db/open.js';
-import { StoryRepo } from '../db/stories.js';
-import { sourceName } from '../commands/context.js';
+import { StoryRepo, type StoryRow } from '../db/stories.js';
+import { sourceName } from '../ingest/source-name.js';
 import type { Digest, DigestStory } from './model.js';
 import type { Subscription } from './subscriptions.js';
 
-interface Candidate {
-  id: number;
-  topic_id: string;
-  title: string;
-  summary: string;
-  first_published: number;
-  last_published: number;
-  updated_at: number;
-  source_count: number;
+type Candidate = Pick<StoryRow, 'id' | 'topic_id' | 'title' | 'summary' | 'first_published' | 'last_published' | 'updated_at' | 'source_count'> & {
+  /** Sources the subscriber saw last time; null if it never saw the story. */
   seen_sources: number | null;
-}
+};
 
 /**
  * Chooses a subscriber's stories: those of its topics that changed in the window and are new to

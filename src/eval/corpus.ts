@@ -1,5 +1,6 @@
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
+import { parse } from 'csv-parse/sync';
 
 export interface TopicItem {
   id: string;
@@ -39,40 +40,9 @@ export function readJsonl<T>(file: string): T[] {
     });
 }
 
-/** Minimal RFC 4180 CSV reader (quoted fields, doubled quotes, commas and newlines in quotes). */
+/** CSV with a header row (quoted fields, commas and newlines inside quotes) via csv-parse. */
 export function readCsv(text: string): Record<string, string>[] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c === '"') {
-        if (text[i + 1] === '"') {
-          field += '"';
-          i++;
-        } else quoted = false;
-      } else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(field);
-      field = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-    } else field += c;
-  }
-  if (field || row.length) {
-    row.push(field);
-    rows.push(row);
-  }
-  const [header, ...data] = rows;
-  if (!header) return [];
-  return data.filter((r) => r.length > 1).map((r) => Object.fromEntries(header.map((h, i) => [h, r[i] ?? ''])));
+  return parse(text, { columns: true, skip_empty_lines: true, relax_column_count: true }) as Record<string, string>[];
 }
 
 export function loadSeeds(dir: string): { seeds: SeedItem[]; stories: Record<string, string[]> } {
