@@ -1,4 +1,4 @@
-import { UsageError, iso, sourceName, type CommandContext } from './context.js';
+import { UsageError, checkTopic, iso, sourceName, type CommandContext } from './context.js';
 
 export interface ArticleJson {
   id: number;
@@ -13,11 +13,8 @@ export interface ArticleJson {
 /** `articles [--topic ID] [--json]`: newest first, with their topic decisions and story. */
 export async function articlesCommand(ctx: CommandContext): Promise<number> {
   if (ctx.args.length) throw new UsageError(`articles: unexpected argument "${ctx.args[0]}"; usage: articles [--topic ID] [--json]`);
-  const { db, config } = ctx.app;
-  const topic = ctx.options.topic;
-  if (topic && !config.topics.some((t) => t.id === topic)) {
-    throw new UsageError(`articles: unknown topic "${topic}"; known: ${config.topics.map((t) => t.id).join(', ')}`);
-  }
+  const { db } = ctx.app;
+  const topic = checkTopic(ctx, 'articles');
   const rows = db
     .prepare(
       `SELECT a.id, a.url, a.title, a.published_at, f.title AS feed_title FROM articles a JOIN feeds f ON f.id = a.feed_id

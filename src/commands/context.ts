@@ -33,3 +33,12 @@ export function iso(ms: number | null | undefined): string | null {
 }
 
 export { sourceName } from '../ingest/source-name.js';
+
+/** The `--topic` option, checked against the config's topics. */
+export function checkTopic(ctx: CommandContext, cmd: string): string | undefined {
+  const topic = ctx.options.topic;
+  if (topic && !ctx.app.config.topics.some((t) => t.id === topic)) {
+    throw new UsageError(`${cmd}: unknown topic "${topic}"; known: ${ctx.app.config.topics.map((t) => t.id).join(', ')}`);
+  }
+  return topic;
+}

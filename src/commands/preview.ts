@@ -3,8 +3,7 @@ import type { Platform, Subscription } from '../digest/subscriptions.js';
 import { renderText } from '../adapters/console/render.js';
 import { renderTelegram } from '../adapters/telegram/render.js';
 import { renderSlack } from '../adapters/slack/render.js';
-import { UsageError, type CommandContext } from './context.js';
-import { checkTopic } from './stories.js';
+import { UsageError, checkTopic, type CommandContext } from './context.js';
 
 const USAGE = 'usage: preview [--chat PLATFORM:ID | --topic ID] [--format text|telegram|slack], e.g. preview --chat telegram:123456 --format telegram';
 

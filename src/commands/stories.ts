@@ -1,5 +1,5 @@
 import { StoryRepo } from '../db/stories.js';
-import { UsageError, iso, sourceName, type CommandContext } from './context.js';
+import { UsageError, checkTopic, iso, sourceName, type CommandContext } from './context.js';
 
 export interface StoryJson {
   id: number;
@@ -16,14 +16,6 @@ export function parseSince(value: string | undefined, cmd: string): number | und
   const t = Date.parse(value);
   if (Number.isNaN(t)) throw new UsageError(`${cmd}: --since expects an ISO date or time, e.g. --since 2023-12-20 or --since 2023-12-20T08:00:00Z; got "${value}"`);
   return t;
-}
-
-export function checkTopic(ctx: CommandContext, cmd: string): string | undefined {
-  const topic = ctx.options.topic;
-  if (topic && !ctx.app.config.topics.some((t) => t.id === topic)) {
-    throw new UsageError(`${cmd}: unknown topic "${topic}"; known: ${ctx.app.config.topics.map((t) => t.id).join(', ')}`);
-  }
-  return topic;
 }
 
 /** `stories [--topic ID] [--since ISO] [--json]`: newest first, with their articles. */

@@ -1,4 +1,5 @@
 import { CronExpressionParser } from 'cron-parser';
+import { IANAZone } from 'luxon';
 
 /** A digest schedule as users type it, turned into cron expressions evaluated in their time zone. */
 export interface Schedule {
@@ -84,13 +85,9 @@ export function nextRun(schedule: Schedule, timeZone: string, after: number): nu
   return best;
 }
 
+/** An IANA zone name such as Europe/Kyiv (luxon's check against the runtime's zone data). */
 export function isValidTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return /\//.test(tz) || tz === 'UTC';
-  } catch {
-    return false;
-  }
+  return IANAZone.isValidZone(tz);
 }
 
 function pad(n: number): string {
