@@ -94,8 +94,13 @@ export class Pipeline {
     })();
 
     let relevant = this.decide(rows, now);
-    const pagesFetched = await this.fetchThinPages(relevant);
-    if (pagesFetched) relevant = this.decide(rows.map((a) => this.articles.get(a.id)!), now);
+    const fetched = await this.fetchThinPages(relevant);
+    if (fetched.size) {
+      // Only the articles that gained page text can change their decisions.
+      const redecided = this.decide([...fetched].map((id) => this.articles.get(id)!), now);
+      relevant = [...relevant.filter((r) => !fetched.has(r.article.id)), ...redecided];
+    }
+    const pagesFetched = fetched.size;
 
     const created = new Set<number>();
     const updated = new Set<number>();
@@ -134,22 +139,22 @@ export class Pipeline {
     return out;
   }
 
-  /** Relevant articles whose feed gave little text get their page fetched once. */
-  private async fetchThinPages(relevant: { article: ArticleRow }[]): Promise<number> {
+  /** Relevant articles whose feed gave little text get their page fetched once; returns the ids that got text. */
+  private async fetchThinPages(relevant: { article: ArticleRow }[]): Promise<Set<number>> {
     const { articles, fetch } = this.config;
-    if (!articles.fetchPages) return 0;
+    const fetched = new Set<number>();
+    if (!articles.fetchPages) return fetched;
     const thin = relevant
       .map((r) => r.article)
       .filter((a) => a.page_fetched_at === null && `${a.description}\n${a.content}`.length < articles.minTextChars);
     const limit = pLimit(4);
-    let fetched = 0;
     await Promise.all(
       thin.map((a) =>
         limit(async () => {
           try {
             const text = await fetchArticleText(a.link, { timeoutMs: fetch.timeout, maxBytes: fetch.maxBytes, maxRedirects: fetch.maxRedirects, userAgent: fetch.userAgent });
             this.articles.setPageText(a.id, text, null, this.clock());
-            fetched++;
+            fetched.add(a.id);
           } catch (err) {
             // Keep the feed text; remember the failure so the page is not fetched again.
             this.articles.setPageText(a.id, null, (err as Error).message, this.clock());
