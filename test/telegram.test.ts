@@ -202,6 +202,17 @@ describe('Telegram rendering', () => {
     expect(msg).toContain('Outlet &lt;B&gt;');
   });
 
+  it('keeps a story with very long source links inside one message by cutting its source list', () => {
+    const long = { ...story(1), sources: Array.from({ length: 8 }, (_, j) => ({ name: `Outlet ${j}`, url: `https://long.example/${'x'.repeat(1500)}/${j}` })) };
+    const msgs = renderTelegram(digest([long, story(2)]));
+    for (const m of msgs) {
+      expect(m.length).toBeLessThanOrEqual(4096);
+      expect(telegramHtmlError(m)).toBeNull();
+    }
+    expect(msgs.join('\n')).toMatch(/Sources: (<a href="[^"]+">Outlet \d<\/a>(, )?)+ and \d more/);
+    expect(msgs.join('\n')).toContain('<b>2. Story number 2 about Patriot deliveries</b>');
+  });
+
   it('splits a 60-story digest into messages of at most 4096 characters, at story boundaries', () => {
     const msgs = renderTelegram(digest(Array.from({ length: 60 }, (_, i) => story(i + 1))));
     expect(msgs.length).toBeGreaterThan(1);

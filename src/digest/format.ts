@@ -8,9 +8,26 @@ export function storyBadge(s: DigestStory): string {
   return `update: +${s.newSources} source${s.newSources === 1 ? '' : 's'}`;
 }
 
-export function shownSources(s: DigestStory): { shown: DigestStory['sources']; more: number } {
-  return { shown: s.sources.slice(0, MAX_SOURCES_SHOWN), more: Math.max(0, s.sources.length - MAX_SOURCES_SHOWN) };
+/**
+ * The source links to show: at most MAX_SOURCES_SHOWN, and only as many rendered links (joined by
+ * ", ") as fit in `budget` characters, so a story always fits its platform's message or section.
+ * `render` formats one source for the platform.
+ */
+export function fitSources(s: DigestStory, render: (src: DigestStory['sources'][number]) => string, budget = Infinity): { links: string; more: number } {
+  const kept: string[] = [];
+  let used = 0;
+  for (const src of s.sources.slice(0, MAX_SOURCES_SHOWN)) {
+    const link = render(src);
+    const cost = link.length + (kept.length ? 2 : 0);
+    if (used + cost > budget) break;
+    kept.push(link);
+    used += cost;
+  }
+  return { links: kept.join(', '), more: s.sources.length - kept.length };
 }
+
+/** Room the "Sources: … and N more" line needs besides the links themselves. */
+export const SOURCES_LINE_OVERHEAD = 40;
 
 export function digestSubtitle(d: Digest): string {
   const n = d.stories.length;

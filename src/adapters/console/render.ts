@@ -1,5 +1,5 @@
 import type { Digest } from '../../digest/model.js';
-import { digestSubtitle, shownSources, storyBadge } from '../../digest/format.js';
+import { MAX_SOURCES_SHOWN, digestSubtitle, storyBadge } from '../../digest/format.js';
 
 /** A digest as plain text: the console adapter and `preview --format text`. */
 export function renderText(d: Digest): string {
@@ -8,9 +8,8 @@ export function renderText(d: Digest): string {
     const badge = storyBadge(s);
     lines.push(`${i + 1}. ${s.headline}${badge ? ` [${badge}]` : ''}`);
     if (s.summary) lines.push(`   ${s.summary}`);
-    const { shown, more } = shownSources(s);
-    for (const src of shown) lines.push(`   - ${src.name}: ${src.url}`);
-    if (more) lines.push(`   - and ${more} more`);
+    for (const src of s.sources.slice(0, MAX_SOURCES_SHOWN)) lines.push(`   - ${src.name}: ${src.url}`);
+    if (s.sources.length > MAX_SOURCES_SHOWN) lines.push(`   - and ${s.sources.length - MAX_SOURCES_SHOWN} more`);
     lines.push('');
   });
   return lines.join('\n').trimEnd() + '\n';

@@ -1,5 +1,5 @@
 import type { Digest, DigestStory } from '../../digest/model.js';
-import { digestSubtitle, shownSources, storyBadge } from '../../digest/format.js';
+import { SOURCES_LINE_OVERHEAD, digestSubtitle, fitSources, storyBadge } from '../../digest/format.js';
 
 export const SLACK_MAX_BLOCKS = 50;
 export const SLACK_MAX_SECTION = 3000;
@@ -20,20 +20,14 @@ function linkUrl(url: string): string {
   return url.replace(/\|/g, '%7C').replace(/>/g, '%3E').replace(/</g, '%3C');
 }
 
+/** One story as a section; its source list is cut to keep the section within 3,000 characters. */
 function storySection(s: DigestStory, n: number): Record<string, unknown> {
   const badge = storyBadge(s);
-  const { shown, more } = shownSources(s);
-  const links = shown.map((src) => `<${linkUrl(src.url)}|${escapeMrkdwn(src.name).replace(/\|/g, '¦')}>`).join(', ');
   const head = `*${n}. ${escapeMrkdwn(s.headline)}*${badge ? ` _(${escapeMrkdwn(badge)})_` : ''}`;
-  const sources = `Sources: ${links}${more ? ` and ${more} more` : ''}`;
-  let text = [head, s.summary ? escapeMrkdwn(s.summary) : '', sources].filter(Boolean).join('\n');
-  if (text.length > SLACK_MAX_SECTION) {
-    // Keep the headline and the summary; trim the source list, which is what grows.
-    const room = SLACK_MAX_SECTION - head.length - (s.summary ? escapeMrkdwn(s.summary).length + 1 : 0) - 20;
-    const kept: string[] = [];
-    for (const l of links.split(', ')) if (kept.join(', ').length + l.length + 2 < room) kept.push(l);
-    text = [head, s.summary ? escapeMrkdwn(s.summary) : '', `Sources: ${kept.join(', ')} and ${s.sources.length - kept.length} more`].filter(Boolean).join('\n').slice(0, SLACK_MAX_SECTION);
-  }
+  const summary = s.summary ? escapeMrkdwn(s.summary) : '';
+  const budget = SLACK_MAX_SECTION - head.length - summary.length - SOURCES_LINE_OVERHEAD;
+  const { links, more } = fitSources(s, (src) => `<${linkUrl(src.url)}|${escapeMrkdwn(src.name).replace(/\|/g, '¦')}>`, budget);
+  const text = [head, summary, `Sources: ${links}${more ? ` and ${more} more` : ''}`].filter(Boolean).join('\n');
   return { type: 'section', text: { type: 'mrkdwn', text } };
 }
 
