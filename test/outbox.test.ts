@@ -16,89 +16,7 @@ function connect(app: App, fake: FakeTelegram): TelegramAdapter {
   return tg;
 }
 
-describe('outbox: scheduled digests', () => {
-  let vc: VirtualClock;
-  let fake: FakeTelegram;
-  let env: Awaited<ReturnType<typeof demoApp>>;
-  beforeEach(async () => {
-    vc = new VirtualClock(T0);
-    fake = await new FakeTelegram(vc.clock).start();
-    env = await demoApp(vc);
-    connect(env.app, fake);
-  });
-  afterEach(async () => {
-    env.cleanup();
-    await fake.stop();
-  });
-
-  it('sends at the scheduled hour in the subscriber’s time zone, once', async () => {
-    const subs = env.app.delivery.subscriptions;
-    const sub = subs.subscribe('telegram', '100').subscription;
-    expect(new Date(sub.nextDueAt!).toISOString()).toBe('2026-03-10T06:00:00.000Z'); // 08:00 Kyiv (UTC+2)
-    await env.app.delivery.tick();
-    expect(fake.messagesTo(100)).toHaveLength(0);
-    vc.now = sub.nextDueAt!;
-    await env.app.delivery.tick();
-    await env.app.delivery.tick();
-    expect(fake.messagesTo(100)).toHaveLength(1);
-    expect(subs.get('telegram', '100')!.nextDueAt).toBe(Date.parse('2026-03-11T06:00:00Z'));
-  });
-
-  it('sends a digest that fell due while the process was down once, on restart', async () => {
-    const sub = env.app.delivery.subscriptions.subscribe('telegram', '100').subscription;
-    const dbPath = env.app.db.name;
-    env.app.close();
-    vc.now = sub.nextDueAt! + 3 * 24 * HOUR + 5 * 60_000; // three scheduled times missed
-    const restarted = await demoApp(vc, dbPath);
-    connect(restarted.app, fake);
-    await restarted.app.delivery.tick();
-    await restarted.app.delivery.tick();
-    expect(fake.messagesTo(100)).toHaveLength(1);
-    expect(restarted.app.db.prepare('SELECT count(*) FROM digests').pluck().get()).toBe(1);
-    expect(restarted.app.delivery.subscriptions.get('telegram', '100')!.nextDueAt).toBeGreaterThan(vc.now);
-    restarted.app.close();
-  });
-
-  it('sends nothing when nothing is new, unless the "nothing new" note is on', async () => {
-    const subs = env.app.delivery.subscriptions;
-    const sub = subs.subscribe('telegram', '100').subscription;
-    await env.app.delivery.digestNow(sub.id);
-    expect(fake.messagesTo(100)).toHaveLength(1);
-    vc.now = subs.get('telegram', '100')!.nextDueAt!;
-    await env.app.delivery.tick();
-    expect(fake.messagesTo(100)).toHaveLength(1);
-    expect(env.app.db.prepare("SELECT status FROM digests ORDER BY id DESC LIMIT 1").pluck().get()).toBe('empty');
-    env.app.config.digest.nothingNewNote = true;
-    vc.now = subs.get('telegram', '100')!.nextDueAt!;
-    await env.app.delivery.tick();
-    expect(fake.messagesTo(100)).toHaveLength(2);
-    expect(fake.messagesTo(100)[1]!.text).toContain('Nothing new on your topics since the last digest.');
-  });
-
-  it('includes a story again when it gains sources, saying so', async () => {
-    const subs = env.app.delivery.subscriptions;
-    const sub = subs.subscribe('telegram', '100').subscription;
-    await env.app.delivery.digestNow(sub.id);
-    // Two more outlets report the Russian warning.
-    const repo = new StoryRepo(env.app.db);
-    const warning = repo.list().find((s) => s.article_count === 1)!;
-    vc.now += HOUR;
-    for (const n of [1, 2]) {
-      const feed = env.app.db.prepare("INSERT INTO feeds (url, title, origin, created_at) VALUES (?, ?, 'user', ?)").run(`https://extra${n}.example/rss`, `Extra Outlet ${n}`, vc.now);
-      const art = env.app.db
-        .prepare("INSERT INTO articles (feed_id, url, link, title, published_at, first_seen_at, updated_at, content_hash) VALUES (?, ?, ?, ?, ?, ?, ?, 'h')")
-        .run(feed.lastInsertRowid, `https://extra${n}.example/a`, `https://extra${n}.example/a`, `Moscow warns Tokyo over Patriot missiles ${n}`, warning.last_published, vc.now, vc.now);
-      repo.addMember(warning.id, Number(art.lastInsertRowid), 0.5, 'similar', vc.now);
-    }
-    repo.refresh(warning.id, vc.now);
-    await env.app.delivery.digestNow(sub.id);
-    const second = fake.messagesTo(100).at(-1)!.text;
-    expect(second).toContain('Russia warns Japan over supply of Patriot air defense systems to Ukraine</b> <i>(update: +2 sources)</i>');
-    expect(second).not.toContain('Japan to transfer Patriot missiles to US');
-  });
-});
-
-describe('outbox: crashes and concurrent workers', () => {
+describe('outbox', () => {
   let vc: VirtualClock;
   let fake: FakeTelegram;
   let env: Awaited<ReturnType<typeof demoApp>>;
@@ -112,45 +30,119 @@ describe('outbox: crashes and concurrent workers', () => {
     await fake.stop();
   });
 
-  it('resumes after a crash between two parts without resending part one', async () => {
-    const app = env.app;
-    const dbPath = app.db.name;
-    const sub = app.delivery.subscriptions.subscribe('telegram', '100').subscription;
-    const created = app.delivery.outbox.createNow(sub.id)!;
-    // Store a two-part digest, as a long digest renders.
-    app.db.prepare('INSERT INTO digest_parts (digest_id, seq, payload) VALUES (?, 0, ?), (?, 1, ?)').run(created.id, JSON.stringify('<b>part one</b>'), created.id, JSON.stringify('<b>part two</b>'));
-    fake.hangOn = 'part two'; // the process "dies" while sending part two
-    connect(app, fake);
-    // Its promise is abandoned like a killed process; errors after the "death" are ignored.
-    app.delivery.sender.runOnce().catch(() => undefined);
-    await expect.poll(() => fake.calls.filter((c) => c.method === 'sendMessage').length).toBe(2);
-    expect(app.db.prepare('SELECT seq, platform_message_id IS NOT NULL AS sent FROM digest_parts ORDER BY seq').all()).toEqual([
-      { seq: 0, sent: 1 },
-      { seq: 1, sent: 0 },
-    ]);
-    // A new process on the same database, after the dead one's lease ran out.
-    fake.hangOn = undefined;
-    vc.now += 6 * 60_000;
-    const restarted = await demoApp(vc, dbPath, 'worker-2');
-    connect(restarted.app, fake);
-    await restarted.app.delivery.sender.runOnce();
-    expect(fake.messagesTo(100).map((m) => m.text)).toEqual(['<b>part one</b>', '<b>part two</b>']);
-    expect(restarted.app.db.prepare('SELECT status FROM digests WHERE id = ?').pluck().get(created.id)).toBe('sent');
-    restarted.app.close();
+  describe('scheduled digests', () => {
+    beforeEach(() => {
+      connect(env.app, fake);
+    });
+
+    it('sends at the scheduled hour in the subscriber’s time zone, once', async () => {
+      const subs = env.app.delivery.subscriptions;
+      const sub = subs.subscribe('telegram', '100').subscription;
+      expect(new Date(sub.nextDueAt!).toISOString()).toBe('2026-03-10T06:00:00.000Z'); // 08:00 Kyiv (UTC+2)
+      await env.app.delivery.tick();
+      expect(fake.messagesTo(100)).toHaveLength(0);
+      vc.now = sub.nextDueAt!;
+      await env.app.delivery.tick();
+      await env.app.delivery.tick();
+      expect(fake.messagesTo(100)).toHaveLength(1);
+      expect(subs.get('telegram', '100')!.nextDueAt).toBe(Date.parse('2026-03-11T06:00:00Z'));
+    });
+
+    it('sends a digest that fell due while the process was down once, on restart', async () => {
+      const sub = env.app.delivery.subscriptions.subscribe('telegram', '100').subscription;
+      const dbPath = env.app.db.name;
+      env.app.close();
+      vc.now = sub.nextDueAt! + 3 * 24 * HOUR + 5 * 60_000; // three scheduled times missed
+      const restarted = await demoApp(vc, dbPath);
+      connect(restarted.app, fake);
+      await restarted.app.delivery.tick();
+      await restarted.app.delivery.tick();
+      expect(fake.messagesTo(100)).toHaveLength(1);
+      expect(restarted.app.db.prepare('SELECT count(*) FROM digests').pluck().get()).toBe(1);
+      expect(restarted.app.delivery.subscriptions.get('telegram', '100')!.nextDueAt).toBeGreaterThan(vc.now);
+      restarted.app.close();
+    });
+
+    it('sends nothing when nothing is new, unless the "nothing new" note is on', async () => {
+      const subs = env.app.delivery.subscriptions;
+      const sub = subs.subscribe('telegram', '100').subscription;
+      await env.app.delivery.digestNow(sub.id);
+      expect(fake.messagesTo(100)).toHaveLength(1);
+      vc.now = subs.get('telegram', '100')!.nextDueAt!;
+      await env.app.delivery.tick();
+      expect(fake.messagesTo(100)).toHaveLength(1);
+      expect(env.app.db.prepare("SELECT status FROM digests ORDER BY id DESC LIMIT 1").pluck().get()).toBe('empty');
+      env.app.config.digest.nothingNewNote = true;
+      vc.now = subs.get('telegram', '100')!.nextDueAt!;
+      await env.app.delivery.tick();
+      expect(fake.messagesTo(100)).toHaveLength(2);
+      expect(fake.messagesTo(100)[1]!.text).toContain('Nothing new on your topics since the last digest.');
+    });
+
+    it('includes a story again when it gains sources, saying so', async () => {
+      const subs = env.app.delivery.subscriptions;
+      const sub = subs.subscribe('telegram', '100').subscription;
+      await env.app.delivery.digestNow(sub.id);
+      // Two more outlets report the Russian warning.
+      const repo = new StoryRepo(env.app.db);
+      const warning = repo.list().find((s) => s.article_count === 1)!;
+      vc.now += HOUR;
+      for (const n of [1, 2]) {
+        const feed = env.app.db.prepare("INSERT INTO feeds (url, title, origin, created_at) VALUES (?, ?, 'user', ?)").run(`https://extra${n}.example/rss`, `Extra Outlet ${n}`, vc.now);
+        const art = env.app.db
+          .prepare("INSERT INTO articles (feed_id, url, link, title, published_at, first_seen_at, updated_at, content_hash) VALUES (?, ?, ?, ?, ?, ?, ?, 'h')")
+          .run(feed.lastInsertRowid, `https://extra${n}.example/a`, `https://extra${n}.example/a`, `Moscow warns Tokyo over Patriot missiles ${n}`, warning.last_published, vc.now, vc.now);
+        repo.addMember(warning.id, Number(art.lastInsertRowid), 0.5, 'similar', vc.now);
+      }
+      repo.refresh(warning.id, vc.now);
+      await env.app.delivery.digestNow(sub.id);
+      const second = fake.messagesTo(100).at(-1)!.text;
+      expect(second).toContain('Russia warns Japan over supply of Patriot air defense systems to Ukraine</b> <i>(update: +2 sources)</i>');
+      expect(second).not.toContain('Japan to transfer Patriot missiles to US');
+    });
   });
 
-  it('never sends the same digest twice from two workers on one database', async () => {
-    const dbPath = env.app.db.name;
-    const subs = env.app.delivery.subscriptions;
-    for (let i = 0; i < 20; i++) subs.subscribe('telegram', String(1000 + i));
-    vc.now = subs.get('telegram', '1000')!.nextDueAt!;
-    const other = await demoApp(vc, dbPath, 'worker-B');
-    connect(env.app, fake);
-    connect(other.app, fake);
-    await Promise.all([env.app.delivery.tick(), other.app.delivery.tick(), env.app.delivery.tick(), other.app.delivery.tick()]);
-    for (let i = 0; i < 20; i++) expect(fake.messagesTo(1000 + i)).toHaveLength(1);
-    expect(env.app.db.prepare('SELECT count(*) FROM digests').pluck().get()).toBe(20);
-    other.app.close();
+  describe('crashes and concurrent workers', () => {
+    it('resumes after a crash between two parts without resending part one', async () => {
+      const app = env.app;
+      const dbPath = app.db.name;
+      const sub = app.delivery.subscriptions.subscribe('telegram', '100').subscription;
+      const created = app.delivery.outbox.createNow(sub.id)!;
+      // Store a two-part digest, as a long digest renders.
+      app.db.prepare('INSERT INTO digest_parts (digest_id, seq, payload) VALUES (?, 0, ?), (?, 1, ?)').run(created.id, JSON.stringify('<b>part one</b>'), created.id, JSON.stringify('<b>part two</b>'));
+      fake.hangOn = 'part two'; // the process "dies" while sending part two
+      connect(app, fake);
+      // Its promise is abandoned like a killed process; errors after the "death" are ignored.
+      app.delivery.sender.runOnce().catch(() => undefined);
+      await expect.poll(() => fake.calls.filter((c) => c.method === 'sendMessage').length).toBe(2);
+      expect(app.db.prepare('SELECT seq, platform_message_id IS NOT NULL AS sent FROM digest_parts ORDER BY seq').all()).toEqual([
+        { seq: 0, sent: 1 },
+        { seq: 1, sent: 0 },
+      ]);
+      // A new process on the same database, after the dead one's lease ran out.
+      fake.hangOn = undefined;
+      vc.now += 6 * 60_000;
+      const restarted = await demoApp(vc, dbPath, 'worker-2');
+      connect(restarted.app, fake);
+      await restarted.app.delivery.sender.runOnce();
+      expect(fake.messagesTo(100).map((m) => m.text)).toEqual(['<b>part one</b>', '<b>part two</b>']);
+      expect(restarted.app.db.prepare('SELECT status FROM digests WHERE id = ?').pluck().get(created.id)).toBe('sent');
+      restarted.app.close();
+    });
+
+    it('never sends the same digest twice from two workers on one database', async () => {
+      const dbPath = env.app.db.name;
+      const subs = env.app.delivery.subscriptions;
+      for (let i = 0; i < 20; i++) subs.subscribe('telegram', String(1000 + i));
+      vc.now = subs.get('telegram', '1000')!.nextDueAt!;
+      const other = await demoApp(vc, dbPath, 'worker-B');
+      connect(env.app, fake);
+      connect(other.app, fake);
+      await Promise.all([env.app.delivery.tick(), other.app.delivery.tick(), env.app.delivery.tick(), other.app.delivery.tick()]);
+      for (let i = 0; i < 20; i++) expect(fake.messagesTo(1000 + i)).toHaveLength(1);
+      expect(env.app.db.prepare('SELECT count(*) FROM digests').pluck().get()).toBe(20);
+      other.app.close();
+    });
   });
 });
 
