@@ -5,6 +5,7 @@ import { IdfModel } from '../src/stories/idf.js';
 import { StoryClusterer, type ClusterDoc } from '../src/stories/clusterer.js';
 import { analyse } from '../src/stories/nlp.js';
 import { summarise } from '../src/stories/summarise.js';
+import { stripWireSlug } from '../src/stories/title.js';
 import { stripBoilerplate } from '../src/ingest/boilerplate.js';
 import { clusterScores } from '../src/eval/metrics.js';
 import { createApp } from '../src/app.js';
@@ -57,6 +58,25 @@ describe('story clustering', () => {
     expect(a!.reason).toBe('first');
     expect(b).toMatchObject({ storyId: a!.storyId, reason: 'same-title', similarity: 1 });
     expect(c).toMatchObject({ storyId: a!.storyId, reason: 'near-copy' });
+  });
+
+  it('folds a wire revision ("UPDATE 2-…", "… -- 2nd Update") into the report it revises', () => {
+    const [a, b, c] = cluster([
+      { id: 1, title: 'Germany to hand Ukraine a third Patriot system', lead: 'Berlin confirmed the delivery.', publishedAt: T0 },
+      { id: 2, title: 'UPDATE 2-Germany to hand Ukraine a third Patriot system', lead: 'Adds minister quotes.', publishedAt: T0 + 3_600_000 },
+      { id: 3, title: 'Germany to hand Ukraine a third Patriot system -- 2nd Update', lead: 'Adds background.', publishedAt: T0 + 7_200_000 },
+    ]);
+    expect(b).toMatchObject({ storyId: a!.storyId, reason: 'same-title' });
+    expect(c).toMatchObject({ storyId: a!.storyId, reason: 'same-title' });
+  });
+
+  it('takes wire slugs off headlines but keeps hyphenated headline words', () => {
+    expect(stripWireSlug('RPT-UPDATE 1-GLOBAL MARKETS-World stocks slip after weak China data')).toBe('World stocks slip after weak China data');
+    expect(stripWireSlug('EXCLUSIVE-Romania weighs sending second Patriot battery')).toBe('Romania weighs sending second Patriot battery');
+    expect(stripWireSlug('Allies pledge more interceptors - 3rd Update')).toBe('Allies pledge more interceptors');
+    for (const kept of ['NATO-Russia council meets in Brussels', 'MIM-104 Patriot: how the system works', 'US-Japan deal on Patriot missiles', 'HK-listed stocks fall', 'NORTH KOREA-US talks', 'F-16 jets arrive']) {
+      expect(stripWireSlug(kept)).toBe(kept);
+    }
   });
 
   it('groups rewrites of one event and keeps a follow-up days later separate', () => {
@@ -124,6 +144,13 @@ describe('boilerplate and summaries', () => {
     }
     expect(s.text).not.toMatch(/subscribe|newsletter|support independent journalism|getty images/i);
     expect(articles.map((a) => a.title)).toContain(s.headline);
+  });
+
+  it('shows the headline without a wire slug', () => {
+    const s = summarise([
+      { title: 'UPDATE 1-Japan to transfer Patriot missiles to US', description: 'Japan will ship Patriot interceptors to the United States. The move frees US stocks for Ukraine.', body: '' },
+    ], new IdfModel());
+    expect(s.headline).toBe('Japan to transfer Patriot missiles to US');
   });
 });
 

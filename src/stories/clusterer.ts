@@ -1,6 +1,7 @@
 import type { IdfModel } from './idf.js';
 import { analyse } from './nlp.js';
 import { NEAR_COPY_BITS, hamming, simhash, simhashBands } from './simhash.js';
+import { stripWireSlug, titleKey } from './title.js';
 
 export interface ClusterDoc {
   id: number;
@@ -107,7 +108,7 @@ export class StoryClusterer {
   }
 
   features(doc: ClusterDoc): DocFeatures {
-    const title = analyse(doc.title);
+    const title = analyse(stripWireSlug(doc.title));
     const lead = analyse(doc.lead);
     const tf = new Map<string, number>();
     for (const t of title.terms) tf.set(t, (tf.get(t) ?? 0) + 2);
@@ -351,16 +352,6 @@ export class StoryClusterer {
       this.stories.delete(s.id);
     }
   }
-}
-
-/** Lower-case words of a title without a trailing " - Outlet" / " | Outlet" credit. */
-export function titleKey(title: string): string {
-  const stripped = title.replace(/\s+[-–—|]\s+[^-–—|]{1,40}$/u, '');
-  return stripped
-    .toLowerCase()
-    .normalize('NFKC')
-    .replace(/[^\p{L}\p{N}]+/gu, ' ')
-    .trim();
 }
 
 function centroidCosine(a: StoryState, b: StoryState): number {

@@ -1,6 +1,7 @@
 import { isBoilerplateLine, stripBoilerplate } from '../ingest/boilerplate.js';
 import type { IdfModel } from './idf.js';
 import { analyse, splitSentences } from './nlp.js';
+import { stripWireSlug } from './title.js';
 
 export interface SummaryInput {
   title: string;
@@ -43,12 +44,15 @@ export function summarise(articles: SummaryInput[], idf: IdfModel, options: Summ
   const maxSentences = options.maxSentences ?? 3;
   const lambda = options.lambda ?? 0.7;
 
-  const titles = articles.map((a) => ({ text: a.title, vector: vectorOf(a.title, idf) }));
+  const titles = articles.map((a) => {
+    const text = stripWireSlug(a.title);
+    return { text, vector: vectorOf(text, idf) };
+  });
   const titleCentroid = sum(titles.map((t) => t.vector));
   const headline = titles.reduce<{ text: string; s: number }>((best, t) => {
     const s = cosine(t.vector, titleCentroid);
     return s > best.s ? { text: t.text, s } : best;
-  }, { text: articles[0]?.title ?? '', s: -1 }).text;
+  }, { text: titles[0]?.text ?? '', s: -1 }).text;
 
   const seen = new Set<string>();
   const candidates: Candidate[] = [];
@@ -58,7 +62,7 @@ export function summarise(articles: SummaryInput[], idf: IdfModel, options: Summ
     const sentences = source.split('\n').flatMap((p) => splitSentences(p));
     sentences.forEach((text, position) => {
       const key = text.toLowerCase().replace(/\W+/g, ' ').trim();
-      if (seen.has(key) || !usable(text, a.title)) return;
+      if (seen.has(key) || !usable(text, stripWireSlug(a.title))) return;
       seen.add(key);
       // Leads carry the news; later sentences background.
       candidates.push({ text, vector: vectorOf(text, idf), score: position === 0 ? 0.15 : position === 1 ? 0.08 : position === 2 ? 0.04 : 0 });
