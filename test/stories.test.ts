@@ -146,6 +146,23 @@ describe('boilerplate and summaries', () => {
     expect(articles.map((a) => a.title)).toContain(s.headline);
   });
 
+  it('skips sentences damaged by the page (run together, or a link dropped before the full stop)', () => {
+    const s = summarise([
+      {
+        title: 'Russia warns Japan over Patriot missiles',
+        description: '',
+        body: [
+          'Relations between Moscow and Tokyo have deteriorated sharply since the 2022 In February, Russia sent troops to Ukraine.',
+          'Japan has joined its Western allies in imposing sanctions on Russia, according to .',
+          'Russia said the Patriot missiles Japan sends to the United States could end up in Ukraine.',
+          'Moscow warned of serious consequences for relations with Tokyo if that happened.',
+        ].join(' '),
+      },
+    ], new IdfModel());
+    expect(s.sentences.length).toBeGreaterThanOrEqual(2);
+    expect(s.text).not.toMatch(/2022 In February|according to \./);
+  });
+
   it('shows the headline without a wire slug', () => {
     const s = summarise([
       { title: 'UPDATE 1-Japan to transfer Patriot missiles to US', description: 'Japan will ship Patriot interceptors to the United States. The move frees US stocks for Ukraine.', body: '' },

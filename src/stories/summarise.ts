@@ -102,6 +102,8 @@ function usable(text: string, title: string): boolean {
   if (text.length < MIN_SENTENCE || text.length > MAX_SENTENCE) return false;
   if (!/[.!?]["'”’»)]?$/.test(text)) return false; // unfinished or a heading
   if (/\s[.!?]$/.test(text)) return false; // a word is missing before the full stop
+  // Two sentences run together where words were lost ("since the 2022 In February, Russia…").
+  if (/[\p{Ll}\d] (?:In|On|At|After|Before|Last|But|It|He|She|They|We|This|That)\s/u.test(text)) return false;
   if (!/^["'“‘«(]?[\p{Lu}\d]/u.test(text)) return false; // starts mid-sentence
   if (isBoilerplateLine(text)) return false;
   if (text.replace(/\W+/g, ' ').trim().toLowerCase() === title.replace(/\W+/g, ' ').trim().toLowerCase()) return false;
