@@ -54,15 +54,16 @@ export function summarise(articles: SummaryInput[], idf: IdfModel, options: Summ
     return s > best.s ? { text: t.text, s } : best;
   }, { text: titles[0]?.text ?? '', s: -1 }).text;
 
-  const seen = new Set<string>();
+  // A sentence that only repeats a headline adds nothing to it.
+  const seen = new Set<string>(titles.map((t) => sentenceKey(t.text)));
   const candidates: Candidate[] = [];
   for (const a of articles) {
     // The outlet's own abstract first, then the article text.
     const source = [a.description, stripBoilerplate(a.body)].filter((t) => t.trim()).join('\n');
     const sentences = source.split('\n').flatMap((p) => splitSentences(p));
     sentences.forEach((text, position) => {
-      const key = text.toLowerCase().replace(/\W+/g, ' ').trim();
-      if (seen.has(key) || !usable(text, stripWireSlug(a.title))) return;
+      const key = sentenceKey(text);
+      if (seen.has(key) || !usable(text)) return;
       seen.add(key);
       // Leads carry the news; later sentences background.
       candidates.push({ text, vector: vectorOf(text, idf), score: position === 0 ? 0.15 : position === 1 ? 0.08 : position === 2 ? 0.04 : 0 });
@@ -97,8 +98,13 @@ export function summarise(articles: SummaryInput[], idf: IdfModel, options: Summ
   return { headline, text: sentences.join(' '), sentences };
 }
 
-/** A sentence fit for a summary: complete, of reasonable length, not page furniture, not the headline. */
-function usable(text: string, title: string): boolean {
+/** Words of a sentence, for spotting repeats. */
+function sentenceKey(text: string): string {
+  return text.toLowerCase().replace(/\W+/g, ' ').trim();
+}
+
+/** A sentence fit for a summary: complete, of reasonable length, not page furniture. */
+function usable(text: string): boolean {
   if (text.length < MIN_SENTENCE || text.length > MAX_SENTENCE) return false;
   if (!/[.!?]["'”’»)]?$/.test(text)) return false; // unfinished or a heading
   if (/\s[.!?]$/.test(text)) return false; // a word is missing before the full stop
@@ -106,7 +112,6 @@ function usable(text: string, title: string): boolean {
   if (/[\p{Ll}\d] (?:In|On|At|After|Before|Last|But|It|He|She|They|We|This|That)\s/u.test(text)) return false;
   if (!/^["'“‘«(]?[\p{Lu}\d]/u.test(text)) return false; // starts mid-sentence
   if (isBoilerplateLine(text)) return false;
-  if (text.replace(/\W+/g, ' ').trim().toLowerCase() === title.replace(/\W+/g, ' ').trim().toLowerCase()) return false;
   return true;
 }
 
