@@ -42,7 +42,7 @@ export function createApp(
     clock,
   );
   const pipeline = new Pipeline(db, config, poller, log, clock);
-  const delivery = new DeliveryService(db, config, log, metrics, { clock, sleep: options.sleep, owner: options.owner });
+  const delivery = new DeliveryService(db, config, log, metrics, { clock, sleep: options.sleep, owner: options.owner, idf: () => pipeline.idf });
   return {
     config,
     db,

@@ -21,7 +21,7 @@ commands:
   explain <article id or URL>       why an article is (not) on a topic, and its story
   preview [--chat PLATFORM:ID | --topic ID] [--format text|telegram|slack]
   subscriptions list [--json]
-  eval [--corpus DIR] [--json]      measure topic matching and story grouping on the corpus
+  eval [--corpus DIR] [--holdout] [--json]  measure topic matching and story grouping on the corpus
   run                               the long-running worker (what npm start runs)
 
 global options (before or after the command):
@@ -62,6 +62,7 @@ export function parseCli(argv: string[]): { command: string | undefined; args: s
         topic: { type: 'string' },
         since: { type: 'string' },
         corpus: { type: 'string' },
+        holdout: { type: 'boolean' },
         chat: { type: 'string' },
         format: { type: 'string' },
         help: { type: 'boolean', short: 'h' },

@@ -10,8 +10,8 @@ import type { FeedPollResult, Poller } from './ingest/poller.js';
 import { fetchArticleText } from './ingest/article-text.js';
 import { TopicMatcher } from './topics/matcher.js';
 import type { IdfModel } from './stories/idf.js';
-import { analyse } from './stories/nlp.js';
-import { StoryService } from './stories/service.js';
+import { docFeatures, docTerms } from './stories/features.js';
+import { StoryService, clusterDocOf, type StoryArticle } from './stories/service.js';
 
 export interface PollReport {
   feeds: FeedPollResult[];
@@ -31,6 +31,10 @@ export interface ProcessResult {
   pagesFetched: number;
   newStories: number[];
   updatedStories: number[];
+}
+
+function storyArticle(a: ArticleRow): StoryArticle {
+  return { id: a.id, title: a.title, description: a.description, body: a.page_text ?? a.content, publishedAt: a.published_at, source: a.source };
 }
 
 /**
@@ -64,7 +68,19 @@ export class Pipeline {
   }
 
   get stories(): StoryService {
-    return (this.storyService ??= new StoryService(this.db, this.idf, { windowMs: this.config.stories.window, threshold: this.config.stories.threshold, mergeThreshold: this.config.stories.mergeThreshold }, this.clock));
+    const s = this.config.stories;
+    return (this.storyService ??= new StoryService(
+      this.db,
+      this.idf,
+      this.config.topics,
+      {
+        windowMs: s.window,
+        ...(s.joinProbability !== undefined ? { joinProbability: s.joinProbability } : {}),
+        ...(s.mergeProbability !== undefined ? { mergeProbability: s.mergeProbability === 'off' ? 2 : s.mergeProbability } : {}),
+        threads: s.threads,
+      },
+      this.clock,
+    ));
   }
 
   async poll(feeds?: FeedRow[]): Promise<PollReport> {
@@ -86,10 +102,7 @@ export class Pipeline {
     const newSet = new Set(newIds);
     // Every ingested article teaches the IDF, on-topic or not.
     this.db.transaction(() => {
-      for (const a of rows) if (newSet.has(a.id)) {
-        const f = analyse(`${a.title}\n${a.description}`);
-        this.idf.observe([...f.terms, ...f.entities]);
-      }
+      for (const a of rows) if (newSet.has(a.id)) this.idf.observe(docTerms(docFeatures(clusterDocOf(storyArticle(a)))));
       this.idfStore.flush(this.idf);
     })();
 
@@ -107,10 +120,7 @@ export class Pipeline {
     for (const matcher of this.matchers) {
       const topicArticles = relevant.filter((r) => r.topics.includes(matcher.topic.id)).map((r) => r.article);
       if (!topicArticles.length) continue;
-      const changes = this.stories.assign(
-        matcher.topic.id,
-        topicArticles.map((a) => ({ id: a.id, title: a.title, description: a.description, body: a.page_text ?? a.content, publishedAt: a.published_at })),
-      );
+      const changes = this.stories.assign(matcher.topic.id, topicArticles.map(storyArticle));
       changes.created.forEach((id) => created.add(id));
       changes.updated.forEach((id) => updated.add(id));
     }

@@ -3,7 +3,10 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { IdfModel } from '../src/stories/idf.js';
 import { StoryClusterer, type ClusterDoc } from '../src/stories/clusterer.js';
-import { analyse } from '../src/stories/nlp.js';
+import { docFeatures, docTerms } from '../src/stories/features.js';
+import { EventModel } from '../src/stories/event-model.js';
+import { TopicWeights, topicWords } from '../src/stories/weights.js';
+import { tokenize } from '../src/stories/tokens.js';
 import { summarise } from '../src/stories/summarise.js';
 import { stripWireSlug } from '../src/stories/title.js';
 import { stripBoilerplate } from '../src/ingest/boilerplate.js';
@@ -12,13 +15,17 @@ import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/config/load.js';
 import { silentLogger } from '../src/logger.js';
 import { StoryRepo } from '../src/db/stories.js';
-import { ROOT, tempDir } from './helpers/app.js';
+import { ROOT, tempDir, writeConfig } from './helpers/app.js';
+import { FeedServer, rss } from './helpers/feed-server.js';
+import { AGGREGATOR_COPY, PATRIOT_WEEK, type WeekItem } from './fixtures/patriot-week.js';
 
 const DAY = 86_400_000;
+const HOUR = 3_600_000;
 const T0 = Date.parse('2026-03-02T09:00:00Z');
+const TOPIC = loadConfig(path.join(ROOT, 'config/default.yaml'), {}).topics[0]!;
 
-/** A background of unrelated articles so the IDF resembles a real archive. */
-function idfWith(docs: ClusterDoc[]): IdfModel {
+/** Term statistics as a fresh database would have them: a background of other news, then the docs. */
+function weightsFor(docs: ClusterDoc[]): TopicWeights {
   const idf = new IdfModel();
   const background = [
     'Central bank holds interest rates steady as inflation cools',
@@ -28,16 +35,18 @@ function idfWith(docs: ClusterDoc[]): IdfModel {
     'Parliament passes budget after a long night of debate',
     'Farmers report a record wheat harvest this summer',
   ];
-  for (let i = 0; i < 40; i++) for (const b of background) idf.observe(analyse(`${b} ${i}`).terms);
+  for (let i = 0; i < 40; i++) for (const b of background) idf.observe(tokenize(`${b} ${i}`).terms);
+  const topic = new IdfModel();
   for (const d of docs) {
-    const a = analyse(`${d.title}\n${d.lead}`);
-    idf.observe([...a.terms, ...a.entities]);
+    const terms = docTerms(docFeatures(d));
+    idf.observe(terms);
+    topic.observe(terms);
   }
-  return idf;
+  return new TopicWeights(idf, topic, topicWords(TOPIC));
 }
 
 const cluster = (docs: ClusterDoc[]) => {
-  const c = new StoryClusterer(idfWith(docs), { windowMs: 7 * DAY, threshold: 0.25, mergeThreshold: 0.19 });
+  const c = new StoryClusterer(weightsFor(docs), { windowMs: 7 * DAY, model: new EventModel() });
   return docs.map((d) => c.add(d));
 };
 
@@ -52,8 +61,8 @@ describe('story clustering', () => {
     ].join(' ');
     const [a, b, c] = cluster([
       { id: 1, title: 'Netherlands to send two more Patriot launchers to Ukraine', lead: body, text: body, publishedAt: T0 },
-      { id: 2, title: 'Netherlands to send two more Patriot launchers to Ukraine - Wire Service', lead: 'Short note.', publishedAt: T0 + 3_600_000 },
-      { id: 3, title: 'Dutch pledge air defence', lead: 'Brief.', text: body.replace('Monday', 'Tuesday'), publishedAt: T0 + 7_200_000 },
+      { id: 2, title: 'Netherlands to send two more Patriot launchers to Ukraine - Wire Service', lead: 'Short note.', publishedAt: T0 + HOUR },
+      { id: 3, title: 'Dutch pledge air defence', lead: 'Brief.', text: body.replace('Monday', 'Tuesday'), publishedAt: T0 + 2 * HOUR },
     ]);
     expect(a!.reason).toBe('first');
     expect(b).toMatchObject({ storyId: a!.storyId, reason: 'same-title', similarity: 1 });
@@ -63,8 +72,8 @@ describe('story clustering', () => {
   it('folds a wire revision ("UPDATE 2-…", "… -- 2nd Update") into the report it revises', () => {
     const [a, b, c] = cluster([
       { id: 1, title: 'Germany to hand Ukraine a third Patriot system', lead: 'Berlin confirmed the delivery.', publishedAt: T0 },
-      { id: 2, title: 'UPDATE 2-Germany to hand Ukraine a third Patriot system', lead: 'Adds minister quotes.', publishedAt: T0 + 3_600_000 },
-      { id: 3, title: 'Germany to hand Ukraine a third Patriot system -- 2nd Update', lead: 'Adds background.', publishedAt: T0 + 7_200_000 },
+      { id: 2, title: 'UPDATE 2-Germany to hand Ukraine a third Patriot system', lead: 'Adds minister quotes.', publishedAt: T0 + HOUR },
+      { id: 3, title: 'Germany to hand Ukraine a third Patriot system -- 2nd Update', lead: 'Adds background.', publishedAt: T0 + 2 * HOUR },
     ]);
     expect(b).toMatchObject({ storyId: a!.storyId, reason: 'same-title' });
     expect(c).toMatchObject({ storyId: a!.storyId, reason: 'same-title' });
@@ -82,8 +91,8 @@ describe('story clustering', () => {
   it('groups rewrites of one event and keeps a follow-up days later separate', () => {
     const docs: ClusterDoc[] = [
       { id: 1, title: 'Japan to send Patriot interceptors to the United States', lead: 'Tokyo will transfer domestically built Patriot missiles to Washington, freeing US stocks for Ukraine.', publishedAt: T0 },
-      { id: 2, title: 'Tokyo agrees to transfer Patriot missiles to US', lead: 'Japan changed its export rules to ship Patriot interceptors to the US, which can then send more to Ukraine.', publishedAt: T0 + 2 * 3_600_000 },
-      { id: 3, title: 'US welcomes Japanese Patriot missile transfer', lead: 'The White House welcomed Japan’s decision to transfer Patriot interceptor missiles to replenish US inventories.', publishedAt: T0 + 5 * 3_600_000 },
+      { id: 2, title: 'Tokyo agrees to transfer Patriot missiles to US', lead: 'Japan changed its export rules to ship Patriot interceptors to the US, which can then send more to Ukraine.', publishedAt: T0 + 2 * HOUR },
+      { id: 3, title: 'US welcomes Japanese Patriot missile transfer', lead: 'The White House welcomed Japan’s decision to transfer Patriot interceptor missiles to replenish US inventories.', publishedAt: T0 + 5 * HOUR },
       { id: 4, title: 'Russia warns Japan of consequences over Patriot missiles', lead: 'Moscow said Japanese Patriot missiles sent to the US could end up in Ukraine and threatened serious consequences for Tokyo.', publishedAt: T0 + 5 * DAY },
     ];
     const [a, b, c, d] = cluster(docs);
@@ -93,19 +102,55 @@ describe('story clustering', () => {
     expect(d!.isNew).toBe(true);
   });
 
-  it('does not merge unrelated stories of the same day', () => {
+  it('does not join unrelated news of the same hour', () => {
     const [a, b] = cluster([
       { id: 1, title: 'Germany delivers IRIS-T battery to Ukraine', lead: 'Berlin handed over another IRIS-T SLM air-defence system.', publishedAt: T0 },
-      { id: 2, title: 'Central bank holds interest rates steady', lead: 'Inflation cooled for the third month in a row.', publishedAt: T0 + 3_600_000 },
+      { id: 2, title: 'Central bank holds interest rates steady', lead: 'Inflation cooled for the third month in a row.', publishedAt: T0 + HOUR },
     ]);
     expect(b!.storyId).not.toBe(a!.storyId);
   });
 
+  it('never chains two events through an article that mentions both', () => {
+    // A pledge and an attack of the same day, each told by three outlets; a live page that
+    // leads with one and mentions the other comes between them.
+    const pledge = [
+      { title: 'Germany pledges another Patriot system to Ukraine', lead: 'Berlin will hand Kyiv a further Patriot air-defence system and 100 interceptors, Boris Pistorius said in Odesa.' },
+      { title: 'Berlin to send Kyiv additional Patriot battery, Pistorius says', lead: 'Germany is to supply Ukraine with one more Patriot battery and about 100 missiles, the defence minister announced.' },
+      { title: 'Pistorius promises Ukraine a third German Patriot', lead: 'The German defence minister said Berlin would deliver another Patriot unit with 100 PAC-3 rounds before summer.' },
+    ];
+    const attack = [
+      { title: 'Russian drones and missiles hit Kharkiv power plant', lead: 'Russia struck a thermal power plant in Kharkiv with 12 drones and three ballistic missiles, governor Oleh Syniehubov said.' },
+      { title: 'Kharkiv left without power after strike on power station', lead: 'Syniehubov said the Russian attack on the Kharkiv plant cut electricity to 200,000 homes.' },
+      { title: 'Blackout in Kharkiv as Russia targets energy grid', lead: 'Ballistic missiles and Shahed drones hit the city’s power station overnight; 200,000 homes lost power, the governor said.' },
+    ];
+    const bridge = { title: 'Ukraine war live: Kharkiv power plant hit; Germany pledges Patriot', lead: 'Russia struck a power plant in Kharkiv while Germany pledged another Patriot system to Ukraine.' };
+    const docs: ClusterDoc[] = [pledge[0]!, attack[0]!, bridge, pledge[1]!, attack[1]!, pledge[2]!, attack[2]!].map((d, i) => ({ id: i + 1, ...d, publishedAt: T0 + i * HOUR }));
+    const placed = cluster(docs);
+    const storyOf = (title: string) => placed[docs.findIndex((d) => d.title === title)]!.storyId;
+    const pledgeStories = new Set(pledge.map((d) => storyOf(d.title)));
+    const attackStories = new Set(attack.map((d) => storyOf(d.title)));
+    expect(pledgeStories.size).toBe(1);
+    expect(attackStories.size).toBe(1);
+    expect([...pledgeStories][0]).not.toBe([...attackStories][0]);
+  });
+
   it('evicts stories that ended a window ago, so cost does not grow with the archive', () => {
-    const c = new StoryClusterer(new IdfModel(), { windowMs: 2 * DAY, threshold: 0.25 });
-    for (let i = 0; i < 600; i++) c.add({ id: i, title: `Unique event number ${i} happened today`, lead: `Detail ${i} zx${i}`, publishedAt: T0 + i * 3_600_000 });
+    const idf = new IdfModel();
+    const c = new StoryClusterer(new TopicWeights(idf, idf), { windowMs: 2 * DAY, model: new EventModel() });
+    for (let i = 0; i < 600; i++) c.add({ id: i, title: `Unique event number ${i} happened today`, lead: `Detail ${i} zx${i}`, publishedAt: T0 + i * HOUR });
     // 600 hourly stories; only those within about two days (+ the eviction batch) stay active.
     expect(c.activeStories).toBeLessThan(48 + 256 + 1);
+  });
+});
+
+describe('tokens', () => {
+  it('folds names and designations, keeps figures, drops stop words', () => {
+    const t = tokenize('At a press conference, NATO chief Jens Stoltenberg said the U.S. sent $275 million and 1,000 PAC-3 rounds; Kh-22 missiles hit Kiev.');
+    expect(t.terms).toEqual(expect.arrayContaining(['nato', 'stoltenberg', 'us', '275', '1000', 'pac3', 'kh22', 'kyiv']));
+    expect(t.terms).not.toContain('the');
+    expect(t.names).toEqual(expect.arrayContaining(['jens', 'stoltenberg', 'us', '#275', 'pac3', 'ukraine']));
+    // A word such as "constructor" must not find Object's prototype in the alias tables.
+    expect(tokenize('The constructor of the plant').terms).toContain('constructor');
   });
 });
 
@@ -211,6 +256,55 @@ describe('the seed story end to end (demo feeds → poll → stories)', () => {
     } finally {
       app.close();
       cleanup();
+    }
+  });
+});
+
+describe('stories are events: a cold start on a week of same-topic news', () => {
+  it('keeps the week\'s events apart and joins every outlet\'s report of each, on a fresh database', async () => {
+    const server = await new FeedServer().start();
+    const { dir, cleanup } = tempDir();
+    const items = [...PATRIOT_WEEK, AGGREGATOR_COPY];
+    const outlets = [...new Set(items.map((i) => i.outlet))];
+    const link = (i: WeekItem) => `http://news.example/${items.indexOf(i)}`;
+    for (const outlet of outlets) {
+      const own = items.filter((i) => i.outlet === outlet);
+      server.route(`/${outlets.indexOf(outlet)}.xml`, { body: rss(outlet, own.map((i) => ({ title: i.title, link: link(i), guid: link(i), date: new Date(i.date).toUTCString(), description: i.description }))) });
+    }
+    const config = writeConfig(dir, { feeds: outlets.map((o, n) => ({ url: server.url(`/${n}.xml`), title: o })) });
+    const app = createApp(loadConfig(config, {}), silentLogger, { clock: () => Date.parse('2026-03-07T12:00:00Z') });
+    try {
+      const report = await app.pipeline.poll();
+      expect(report.failedFeeds).toBe(0);
+      expect(report.relevantArticles).toBe(items.length);
+      const repo = new StoryRepo(app.db);
+      const eventOf = new Map(items.map((i) => [link(i), i.event]));
+      const predicted: number[] = [];
+      const truth: string[] = [];
+      for (const s of repo.list()) {
+        for (const m of repo.members(s.id)) {
+          predicted.push(s.id);
+          truth.push(eventOf.get(m.url)!);
+        }
+      }
+      expect(truth).toHaveLength(items.length);
+      // Every event is one story, and no story holds two events.
+      const scores = clusterScores(predicted, truth);
+      expect(scores.bcubedPrecision).toBe(1);
+      expect(scores.bcubedRecall).toBe(1);
+      expect(repo.list()).toHaveLength(new Set(items.map((i) => i.event)).size);
+      // The aggregator's word-for-word copy was folded as a copy, not judged by similarity.
+      const copy = app.db.prepare(`SELECT reason FROM story_articles sa JOIN articles a ON a.id = sa.article_id WHERE a.url = ?`).pluck().get(link(AGGREGATOR_COPY));
+      expect(copy).toBe('same-title');
+      // The Kremlin's reaction to Germany's pledge is a story of its own, in the pledge's thread.
+      const storyOfEvent = (event: string) => predicted[truth.indexOf(event)]!;
+      const pledge = repo.get(storyOfEvent('germany-pledge'))!;
+      const reaction = repo.get(storyOfEvent('russia-warns-germany'))!;
+      expect(reaction.id).not.toBe(pledge.id);
+    } finally {
+      app.close();
+      cleanup();
+      await server.stop();
     }
   });
 });

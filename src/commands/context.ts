@@ -23,6 +23,7 @@ export interface CliOptions {
   topic?: string;
   since?: string;
   corpus?: string;
+  holdout?: boolean;
   chat?: string;
   format?: string;
   help?: boolean;

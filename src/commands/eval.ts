@@ -4,21 +4,30 @@ import { DEFAULT_CONFIG_FILE, loadConfig } from '../config/load.js';
 import type { Logger } from '../logger.js';
 import { corpusFiles, loadSeeds, readJsonl, type TopicItem } from '../eval/corpus.js';
 import { evaluateTopic } from '../eval/topics.js';
-import { evaluateStories, loadGoogleNews, loadUci } from '../eval/stories.js';
+import { evaluateStories, loadEcbPlus, loadGoogleNews, loadTopicEvents, loadUci, type StoryEvalOptions, type StoryEvalResult } from '../eval/stories.js';
 import { evaluateSeeds } from '../eval/seeds.js';
+import { topicWords } from '../stories/weights.js';
 import { UsageError, type CliOptions } from './context.js';
 
 const pct = (x: number) => x.toFixed(3);
+/** Shuffled orders scored for corpora without time. */
+const SHUFFLES = 5;
 
-/** `eval [--corpus DIR] [--json]`: topic and story quality on the labelled corpus. */
+/**
+ * `eval [--corpus DIR] [--holdout] [--json]`: topic and story quality on the labelled corpus.
+ * `--json` prints one object, one key per corpus (stable, for scripts).
+ */
 export async function evalCommand(options: CliOptions, args: string[], out: (l: string) => void, _log: Logger): Promise<number> {
-  if (args.length) throw new UsageError(`eval: unexpected argument "${args[0]}"; usage: eval [--corpus DIR] [--json]`);
+  if (args.length) throw new UsageError(`eval: unexpected argument "${args[0]}"; usage: eval [--corpus DIR] [--holdout] [--json]`);
   const dir = path.resolve(options.corpus ?? '../shared/corpus');
   if (!existsSync(dir)) throw new UsageError(`eval: corpus directory ${dir} not found; pass --corpus DIR`);
   const config = loadConfig(options.config ?? DEFAULT_CONFIG_FILE);
   const files = corpusFiles(dir);
+  if (options.holdout && !files.holdout) throw new UsageError(`eval: --holdout: ${path.join(dir, 'holdout/topic-events-holdout.jsonl')} not found`);
   const result: Record<string, unknown> = { corpus: dir };
-  const storyOptions = { windowMs: config.stories.window, threshold: config.stories.threshold, mergeThreshold: config.stories.mergeThreshold };
+  const topic = config.topics[0]!;
+  const base: StoryEvalOptions = { windowMs: config.stories.window, threadThreshold: config.stories.threads.threshold, threadMergeThreshold: config.stories.threads.mergeThreshold };
+  const inTopic: StoryEvalOptions = { ...base, topicWords: topicWords(topic) };
   const text: string[] = [];
 
   if (files.seeds) {
@@ -33,7 +42,6 @@ export async function evalCommand(options: CliOptions, args: string[], out: (l: 
   }
   if (files.topics) {
     const items = readJsonl<TopicItem>(files.topics);
-    const topic = config.topics[0]!;
     const r = evaluateTopic(topic, items);
     result.topicRelevance = { topic: topic.id, ...r };
     text.push('', `eval/topic-relevance.jsonl (${r.items} items, ${r.borderlineExcluded} borderline excluded) topic ${topic.id}`);
@@ -42,20 +50,45 @@ export async function evalCommand(options: CliOptions, args: string[], out: (l: 
     for (const x of r.falseNegatives) text.push(`  false negative ${x.id} (score ${x.score}): ${x.title}`);
     text.push(`  ${r.seconds.toFixed(3)} s, ${Math.round(r.itemsPerSecond)} items/s`);
   }
+  const events = (key: string, file: string, what: string) => {
+    const r = evaluateStories(loadTopicEvents(file), inTopic);
+    result[key] = r;
+    text.push('', `${path.relative(dir, file)} (${r.items} items; ${what}; title + description, real time stamps, cold start)`);
+    pushScores(text, r);
+  };
+  if (files.topicEvents) events('topicEvents', files.topicEvents, 'dev split');
+  if (options.holdout && files.holdout) events('topicEventsHoldout', files.holdout, 'HELD OUT: report a finished change, never tune on it');
+  if (files.ecbplus) {
+    const body = evaluateStories(loadEcbPlus(files.ecbplus, true), { ...base, shuffles: SHUFFLES });
+    const titles = evaluateStories(loadEcbPlus(files.ecbplus, false), { ...base, shuffles: SHUFFLES });
+    result.ecbplus = { body, titles };
+    text.push('', `eval/ecbplus.jsonl (${body.items} full-text articles, no time, mean of ${SHUFFLES} shuffled orders)`);
+    text.push('  title + body:');
+    pushScores(text, body, '    ');
+    text.push('  titles only:');
+    pushScores(text, titles, '    ');
+  }
   for (const [key, file, load] of [
     ['storiesUci', files.uci, loadUci],
     ['storiesGooglenews', files.googlenews, loadGoogleNews],
   ] as const) {
     if (!file) continue;
-    const r = evaluateStories(load(file), storyOptions);
-    result[key] = r;
-    text.push('', `${path.relative(dir, file)} (${r.items} items, every row treated as on topic)`);
-    text.push(`  B-cubed precision ${pct(r.bcubedPrecision)}  recall ${pct(r.bcubedRecall)}  F1 ${pct(r.bcubedF1)}`);
-    text.push(`  pairwise precision ${pct(r.pairwisePrecision)}  recall ${pct(r.pairwiseRecall)}  F1 ${pct(r.pairwiseF1)}`);
-    text.push(`  stories: ${r.predictedStories} predicted, ${r.trueStories} true`);
-    text.push(`  ${r.seconds.toFixed(2)} s, ${Math.round(r.itemsPerSecond)} items/s`);
+    const r = evaluateStories(load(file), base);
+    const { threads, ...eventScores } = r;
+    result[key] = { threads, events: eventScores };
+    text.push('', `${path.relative(dir, file)} (${r.items} headlines of many subjects; labels are coverage groups: scored by thread)`);
+    text.push(`  threads: B-cubed precision ${pct(threads.bcubedPrecision)}  recall ${pct(threads.bcubedRecall)}  F1 ${pct(threads.bcubedF1)}  (${Math.round(threads.predictedStories)} predicted, ${threads.trueStories} true)`);
+    text.push(`  stories (events): B-cubed F1 ${pct(r.bcubedF1)} (${Math.round(r.predictedStories)} predicted)`);
+    text.push(`  ${r.seconds.toFixed(2)} s, ${Math.round(r.microsecondsPerArticle)} µs/article`);
   }
   if (options.json) out(JSON.stringify(result, null, 2));
   else for (const l of text) out(l);
   return 0;
+}
+
+function pushScores(text: string[], r: StoryEvalResult, indent = '  '): void {
+  text.push(`${indent}B-cubed precision ${pct(r.bcubedPrecision)}  recall ${pct(r.bcubedRecall)}  F1 ${pct(r.bcubedF1)}`);
+  text.push(`${indent}pairwise precision ${pct(r.pairwisePrecision)}  recall ${pct(r.pairwiseRecall)}  F1 ${pct(r.pairwiseF1)}`);
+  text.push(`${indent}stories: ${Math.round(r.predictedStories)} predicted, ${r.trueStories} true, largest ${r.largestStory}`);
+  text.push(`${indent}${r.seconds.toFixed(2)} s, ${Math.round(r.microsecondsPerArticle)} µs/article`);
 }

@@ -10,7 +10,7 @@ const USAGE = 'usage: preview [--chat PLATFORM:ID | --topic ID] [--format text|t
 /** `preview`: the digest a subscriber would get now, rendered for a platform; sends nothing. */
 export async function previewCommand(ctx: CommandContext): Promise<number> {
   if (ctx.args.length) throw new UsageError(`preview: unexpected argument "${ctx.args[0]}"; ${USAGE}`);
-  const { config, db, delivery, clock } = ctx.app;
+  const { config, db, delivery, clock, pipeline } = ctx.app;
   const format = ctx.options.format ?? 'text';
   if (!['text', 'telegram', 'slack'].includes(format)) throw new UsageError(`preview: --format must be text, telegram or slack; got "${format}"`);
   if (ctx.options.chat && ctx.options.topic) throw new UsageError(`preview: give --chat or --topic, not both; ${USAGE}`);
@@ -28,7 +28,7 @@ export async function previewCommand(ctx: CommandContext): Promise<number> {
     sub = { id: 0, platform: 'console', chatId: 'preview', chatTitle: null, topics: [topic], schedule: config.digest.schedule, timezone: config.digest.timezone, maxStories: config.digest.maxStories, active: true, stopReason: null, lastDigestAt: null, nextDueAt: null, createdAt: now };
   }
   const now = clock();
-  const digest = buildDigest(db, config, sub, now, now);
+  const digest = buildDigest(db, config, sub, now, now, { idf: () => pipeline.idf });
   if (format === 'text') ctx.out(renderText(digest).trimEnd());
   else if (format === 'telegram') renderTelegram(digest).forEach((m, i, all) => ctx.out(`${all.length > 1 ? `--- message ${i + 1}/${all.length} (${m.length} chars)\n` : ''}${m}`));
   else ctx.out(JSON.stringify(renderSlack(digest), null, 2));

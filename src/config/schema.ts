@@ -89,8 +89,17 @@ export const configSchema = z.strictObject({
   stories: z
     .strictObject({
       window: duration.default(7 * 86_400_000),
-      threshold: z.number().min(0).max(1).default(0.25),
-      mergeThreshold: z.number().min(0).max(1).default(0.19),
+      // Overrides of the learned decisions (src/stories/event-model.json): the probability an
+      // article must reach to join a story, and two stories to be folded into one ('off': never).
+      joinProbability: z.number().min(0).max(1).optional(),
+      mergeProbability: z.union([z.number().min(0).max(1), z.literal('off')]).optional(),
+      // Threads (coverage of one subject across events): cosine to join one, and to fold two.
+      threads: z
+        .strictObject({
+          threshold: z.number().min(0).max(1).default(0.25),
+          mergeThreshold: z.number().min(0).max(1).default(0.19),
+        })
+        .prefault({}),
     })
     .prefault({}),
   digest: z

@@ -21,3 +21,26 @@ export class IdfStore {
     model.clearPending();
   }
 }
+
+/** Document frequencies within one topic's articles, loaded and saved like the global ones. */
+export class TopicDfStore {
+  constructor(private readonly db: DB) {}
+
+  load(topicId: string): IdfModel {
+    const model = new IdfModel();
+    const docs = (this.db.prepare('SELECT docs FROM topic_stats WHERE topic_id = ?').pluck().get(topicId) as number | undefined) ?? 0;
+    model.load(this.db.prepare('SELECT term, df FROM topic_term_df WHERE topic_id = ?').raw().iterate(topicId) as Iterable<[string, number]>, docs);
+    return model;
+  }
+
+  /** Adds the pending counts to the stored ones (run inside the caller's transaction). */
+  flush(topicId: string, model: IdfModel): void {
+    if (model.pendingDocs === 0) return;
+    const add = this.db.prepare('INSERT INTO topic_term_df (topic_id, term, df) VALUES (?, ?, ?) ON CONFLICT(topic_id, term) DO UPDATE SET df = df + excluded.df');
+    for (const [term, n] of model.pending) add.run(topicId, term, n);
+    this.db
+      .prepare('INSERT INTO topic_stats (topic_id, docs) VALUES (?, ?) ON CONFLICT(topic_id) DO UPDATE SET docs = docs + excluded.docs')
+      .run(topicId, model.pendingDocs);
+    model.clearPending();
+  }
+}

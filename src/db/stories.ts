@@ -13,6 +13,7 @@ export interface StoryRow {
   article_count: number;
   source_count: number;
   merged_into: number | null;
+  thread_id: number | null;
 }
 
 export interface MemberRow {
@@ -30,9 +31,10 @@ export interface MemberRow {
   published_at: number;
   source: string | null;
   feed_title: string | null;
+  thread_id: number | null;
 }
 
-const MEMBER_SELECT = `SELECT sa.story_id, sa.article_id, sa.similarity, sa.reason, sa.added_at, a.title, a.description, a.content, a.page_text,
+const MEMBER_SELECT = `SELECT sa.story_id, sa.article_id, sa.similarity, sa.reason, sa.added_at, sa.thread_id, a.title, a.description, a.content, a.page_text,
   a.url, a.link, a.published_at, a.source, f.title AS feed_title
   FROM story_articles sa JOIN articles a ON a.id = sa.article_id JOIN feeds f ON f.id = a.feed_id`;
 
@@ -47,10 +49,51 @@ export class StoryRepo {
     return Number(info.lastInsertRowid);
   }
 
-  addMember(storyId: number, articleId: number, similarity: number, reason: string, now: number): void {
+  /** `evidence`: what the comparison found (JSON for `explain`); `threadId`: the article's thread. */
+  addMember(storyId: number, articleId: number, similarity: number, reason: string, now: number, evidence?: unknown, threadId?: number): void {
     this.db
-      .prepare('INSERT INTO story_articles (story_id, article_id, similarity, reason, added_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING')
-      .run(storyId, articleId, similarity, reason, now);
+      .prepare('INSERT INTO story_articles (story_id, article_id, similarity, reason, added_at, evidence, thread_id) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING')
+      .run(storyId, articleId, similarity, reason, now, evidence === undefined ? null : JSON.stringify(evidence), threadId ?? null);
+  }
+
+  /** A story's thread is its first article's; set once. */
+  setThreadIfUnset(storyId: number, threadId: number): void {
+    this.db.prepare('UPDATE stories SET thread_id = ? WHERE id = ? AND thread_id IS NULL').run(threadId, storyId);
+  }
+
+  /** Thread `from` was folded into `into`. */
+  mergeThreads(from: number, into: number): void {
+    this.db.prepare('UPDATE stories SET thread_id = ? WHERE thread_id = ?').run(into, from);
+    this.db.prepare('UPDATE story_articles SET thread_id = ? WHERE thread_id = ?').run(into, from);
+  }
+
+  maxThreadId(): number {
+    return (this.db.prepare('SELECT max(thread_id) FROM story_articles').pluck().get() as number | null) ?? 0;
+  }
+
+  /** Of the given stories, those some subscriber has already been sent. */
+  deliveredAmong(ids: number[]): Set<number> {
+    const out = new Set<number>();
+    const query = this.db.prepare('SELECT 1 FROM subscription_stories WHERE story_id = ? LIMIT 1').pluck();
+    for (const id of ids) if (query.get(id)) out.add(id);
+    return out;
+  }
+
+  /** How an article joined its stories: reason, probability and the comparison's evidence. */
+  membershipsOf(articleId: number): { story_id: number; similarity: number; reason: string; evidence: string | null; topic_id: string; title: string; article_count: number; thread_id: number | null; merged_into: number | null }[] {
+    return this.db
+      .prepare(`SELECT sa.story_id, sa.similarity, sa.reason, sa.evidence, s.topic_id, s.title, s.article_count, s.thread_id, s.merged_into
+        FROM story_articles sa JOIN stories s ON s.id = sa.story_id WHERE sa.article_id = ?`)
+      .all(articleId) as never;
+  }
+
+  /** Earlier stories of the same thread (what a story follows up), newest first. */
+  earlierInThread(storyId: number, limit = 3): StoryRow[] {
+    return this.db
+      .prepare(`SELECT o.* FROM stories s JOIN stories o ON o.thread_id = s.thread_id AND o.id != s.id
+        WHERE s.id = ? AND s.thread_id IS NOT NULL AND o.merged_into IS NULL AND o.article_count > 0 AND o.first_published < s.first_published
+        ORDER BY o.first_published DESC LIMIT ?`)
+      .all(storyId, limit) as StoryRow[];
   }
 
   /** Moves every member of `from` into `into`; `from` stays as a pointer. */

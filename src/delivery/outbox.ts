@@ -1,9 +1,10 @@
 import type { LoadedConfig } from '../config/load.js';
 import type { DB } from '../db/open.js';
-import { buildDigest } from '../digest/build.js';
+import { buildDigest, type UpdateCache } from '../digest/build.js';
 import type { Digest } from '../digest/model.js';
 import type { Subscription, SubscriptionService } from '../digest/subscriptions.js';
 import { nextRun, parseSchedule } from '../scheduler/schedule.js';
+import type { IdfModel } from '../stories/idf.js';
 
 export interface CreatedDigest {
   id: number;
@@ -17,11 +18,16 @@ export interface CreatedDigest {
  * (subscription, window): a due time is built into a digest once however many workers see it.
  */
 export class Outbox {
+  /** Subscribers due at the same time get the same "Now also" for a story: computed once. */
+  private readonly updates: UpdateCache = new Map();
+
   constructor(
     private readonly db: DB,
     private readonly config: LoadedConfig,
     private readonly subscriptions: SubscriptionService,
     private readonly clock: () => number = Date.now,
+    /** Term weights of the story pipeline, read only when a digest has an update to write. */
+    private readonly idf?: () => IdfModel,
   ) {}
 
   /**
@@ -58,7 +64,7 @@ export class Outbox {
   }
 
   private insert(sub: Subscription, windowKey: string, now: number): CreatedDigest | undefined {
-    const digest = buildDigest(this.db, this.config, sub, now, now);
+    const digest = buildDigest(this.db, this.config, sub, now, now, { idf: this.idf, updateCache: this.updates });
     const empty = digest.stories.length === 0 && !digest.note;
     const info = this.db
       .prepare(`INSERT INTO digests (subscription_id, window_key, window_start, window_end, model, status, next_attempt_at, created_at)

@@ -3,6 +3,7 @@ import type { DB } from '../db/open.js';
 import { SubscriptionService, type Platform } from '../digest/subscriptions.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
+import type { IdfModel } from '../stories/idf.js';
 import { Outbox } from './outbox.js';
 import { Sender, type SenderOptions } from './sender.js';
 import type { DeliveryAdapter } from './types.js';
@@ -14,10 +15,10 @@ export class DeliveryService {
   readonly outbox: Outbox;
   readonly sender: Sender;
 
-  constructor(db: DB, config: LoadedConfig, log: Logger, metrics?: Metrics, options: SenderOptions = {}) {
+  constructor(db: DB, config: LoadedConfig, log: Logger, metrics?: Metrics, options: SenderOptions & { idf?: () => IdfModel } = {}) {
     const clock = options.clock ?? Date.now;
     this.subscriptions = new SubscriptionService(db, config, clock);
-    this.outbox = new Outbox(db, config, this.subscriptions, clock);
+    this.outbox = new Outbox(db, config, this.subscriptions, clock, options.idf);
     this.sender = new Sender(db, this.adapters, this.subscriptions, log, metrics, options);
   }
 

@@ -1,54 +1,38 @@
 import type { LoadedConfig } from '../config/load.js';
+import { DigestStoryRepo, type DigestCandidate, type DigestMember } from '../db/digest-stories.js';
 import type { DB } from '../db/open.js';
-import { StoryRepo, type StoryRow } from '../db/stories.js';
 import { sourceName } from '../ingest/source-name.js';
-import type { Digest, DigestStory } from './model.js';
+import { IdfModel } from '../stories/idf.js';
+import { summariseUpdate } from '../stories/summarise.js';
+import { stripWireSlug } from '../stories/title.js';
+import type { Digest, DigestSource, DigestStory } from './model.js';
 import type { Subscription } from './subscriptions.js';
 
-type Candidate = Pick<StoryRow, 'id' | 'topic_id' | 'title' | 'summary' | 'first_published' | 'last_published' | 'updated_at' | 'source_count'> & {
-  /** Sources the subscriber saw last time; null if it never saw the story. */
-  seen_sources: number | null;
-};
+/** "Now also" texts by what they were computed from, shared by the subscribers of one digest time. */
+export type UpdateCache = Map<string, string>;
+/** Enough for every update story of a fan-out to many subscribers; cleared when full. */
+const UPDATE_CACHE_SIZE = 1000;
+
+export interface BuildOptions {
+  /** Term weights for ranking "Now also" sentences, read only for an update; else every word weighs the same. */
+  idf?: () => IdfModel;
+  updateCache?: UpdateCache;
+}
 
 /**
  * Chooses a subscriber's stories: those of its topics that changed in the window and are new to
  * it, or gained sources since it last saw them; ranked by number of sources, then recency; capped.
+ * A story seen before says what is new ("Now also") instead of its summary again.
  */
-export function buildDigest(db: DB, config: LoadedConfig, sub: Subscription, windowEnd: number, now: number): Digest {
+export function buildDigest(db: DB, config: LoadedConfig, sub: Subscription, windowEnd: number, now: number, options: BuildOptions = {}): Digest {
   const windowStart = sub.lastDigestAt ?? windowEnd - config.digest.firstLookback;
   const topics = sub.topics.map((id) => ({ id, name: config.topics.find((t) => t.id === id)?.name ?? id }));
-  const placeholders = sub.topics.map(() => '?').join(',') || "''";
-  const rows = db
-    .prepare(
-      `SELECT s.id, s.topic_id, s.title, s.summary, s.first_published, s.last_published, s.updated_at, s.source_count, ss.source_count AS seen_sources
-       FROM stories s LEFT JOIN subscription_stories ss ON ss.story_id = s.id AND ss.subscription_id = ?
-       WHERE s.topic_id IN (${placeholders}) AND s.merged_into IS NULL AND s.article_count > 0
-         AND s.updated_at > ? AND s.updated_at <= ?
-         AND (ss.story_id IS NULL OR s.source_count > ss.source_count)`,
-    )
-    .all(sub.id, ...sub.topics, windowStart, windowEnd) as Candidate[];
-  rows.sort((a, b) => b.source_count - a.source_count || b.last_published - a.last_published || b.id - a.id);
+  const repo = new DigestStoryRepo(db);
+  const rows = repo.candidates(sub.id, sub.topics, windowStart, windowEnd);
+  rows.sort((a, b) => b.sourceCount - a.sourceCount || b.lastPublished - a.lastPublished || b.id - a.id);
   const chosen = rows.slice(0, sub.maxStories);
-  const repo = new StoryRepo(db);
-  const stories: DigestStory[] = chosen.map((s) => {
-    const seen = new Set<string>();
-    const sources = repo
-      .members(s.id)
-      .map((m) => ({ name: sourceName(m.source ?? m.feed_title, m.url), url: m.url }))
-      .filter((src) => (seen.has(src.name) ? false : (seen.add(src.name), true)));
-    return {
-      id: s.id,
-      topic: s.topic_id,
-      headline: s.title,
-      summary: s.summary,
-      sources,
-      sourceCount: s.source_count,
-      newSources: s.seen_sources === null ? 0 : s.source_count - s.seen_sources,
-      isUpdate: s.seen_sources !== null,
-      firstPublished: s.first_published,
-      lastPublished: s.last_published,
-    };
-  });
+  const idf = options.idf ?? (() => new IdfModel());
+  const stories = chosen.map((s) => digestStory(repo, s, idf, options.updateCache));
   const date = new Date(windowEnd).toLocaleDateString('en-GB', { timeZone: sub.timezone, day: 'numeric', month: 'short', year: 'numeric' });
   return {
     subscriptionId: sub.id,
@@ -62,4 +46,72 @@ export function buildDigest(db: DB, config: LoadedConfig, sub: Subscription, win
     omitted: rows.length - chosen.length,
     ...(stories.length === 0 && config.digest.nothingNewNote ? { note: 'Nothing new on your topics since the last digest.' } : {}),
   };
+}
+
+function digestStory(repo: DigestStoryRepo, s: DigestCandidate, idf: () => IdfModel, cache?: UpdateCache): DigestStory {
+  const members = repo.members(s.id);
+  const seenAt = s.seenSources === null ? null : (s.seenAt ?? 0);
+  const story: DigestStory = {
+    id: s.id,
+    topic: s.topicId,
+    headline: s.title,
+    summary: s.summary,
+    sources: storySources(members, s.title, seenAt),
+    sourceCount: s.sourceCount,
+    newSources: s.seenSources === null ? 0 : s.sourceCount - s.seenSources,
+    isUpdate: s.seenSources !== null,
+    firstPublished: s.firstPublished,
+    lastPublished: s.lastPublished,
+  };
+  if (seenAt === null) return story;
+  const update = updateText(repo, s, seenAt, idf, cache);
+  return update ? { ...story, update } : story;
+}
+
+/**
+ * One link per outlet, each to that outlet's own article of this story: the outlet of the headline
+ * (the report that best represents the story) first, linking to that report, then the others by
+ * publication time, each to its first article. In an update (`seenAt` set) the outlets new since
+ * then come first: they are the news.
+ */
+export function storySources(members: DigestMember[], headline: string, seenAt: number | null = null): DigestSource[] {
+  const byTime = [...members].sort((a, b) => a.publishedAt - b.publishedAt || a.articleId - b.articleId);
+  const lead = byTime.find((m) => stripWireSlug(m.title) === headline) ?? byTime[0];
+  const ordered = lead ? [lead, ...byTime.filter((m) => m !== lead)] : byTime;
+  const name = (m: DigestMember) => sourceName(m.source ?? m.feedTitle, m.url);
+  let first = ordered;
+  if (seenAt !== null) {
+    const known = new Set(members.filter((m) => m.addedAt <= seenAt).map(name));
+    first = [...byTime.filter((m) => !known.has(name(m))), ...ordered];
+  }
+  const seen = new Set<string>();
+  const sources: DigestSource[] = [];
+  for (const m of first) {
+    const outlet = name(m);
+    if (seen.has(outlet)) continue;
+    seen.add(outlet);
+    sources.push({ name: outlet, url: m.url });
+  }
+  return sources;
+}
+
+/**
+ * The "Now also" sentences: what the articles that joined since the subscriber's last digest add
+ * to the headline and summary that digest showed ('' when they only repeat it).
+ */
+function updateText(repo: DigestStoryRepo, s: DigestCandidate, seenAt: number, idf: () => IdfModel, cache?: UpdateCache): string {
+  const added = repo.textsAddedAfter(s.id, seenAt);
+  if (!added.length) return '';
+  // Without the digest (deleted), the story as it is now is the best guess of what was shown.
+  const shown = (s.seenDigestId !== null ? repo.shown(s.seenDigestId, s.id) : undefined) ?? { headline: s.title, summary: s.summary, update: null };
+  const seen = [shown.update ?? '', s.title === shown.headline ? '' : s.title].filter(Boolean);
+  const key = JSON.stringify([s.id, added.map((a) => a.articleId), shown.headline, shown.summary, seen]);
+  const cached = cache?.get(key);
+  if (cached !== undefined) return cached;
+  const text = summariseUpdate({ headline: shown.headline, summary: shown.summary, seen }, added, idf()).text;
+  if (cache) {
+    if (cache.size >= UPDATE_CACHE_SIZE) cache.clear();
+    cache.set(key, text);
+  }
+  return text;
 }

@@ -5,7 +5,22 @@ export const MAX_SOURCES_SHOWN = 8;
 
 export function storyBadge(s: DigestStory): string {
   if (!s.isUpdate) return s.sourceCount > 1 ? `${s.sourceCount} sources` : '';
-  return `update: +${s.newSources} source${s.newSources === 1 ? '' : 's'}`;
+  // With "Now also" the count closes that line; without, the badge alone says what changed.
+  return s.update ? 'update' : `update: ${addedSources(s)}`;
+}
+
+/**
+ * The text under a story's headline: a new story's summary; for an update, what is new
+ * ("Now also: … (+2 sources)") and never the summary the subscriber already read; '' when the new
+ * reports add nothing but their names (the badge and the source links say that).
+ */
+export function storyText(s: DigestStory): string {
+  if (!s.isUpdate) return s.summary;
+  return s.update ? `Now also: ${s.update} (${addedSources(s)})` : '';
+}
+
+function addedSources(s: DigestStory): string {
+  return `+${s.newSources} source${s.newSources === 1 ? '' : 's'}`;
 }
 
 /**

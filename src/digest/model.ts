@@ -1,4 +1,6 @@
 /** The platform-neutral digest: what adapters render, nothing platform-specific in it. */
+
+/** An outlet that reported the story, linking to its own article of it. */
 export interface DigestSource {
   name: string;
   url: string;
@@ -9,6 +11,12 @@ export interface DigestStory {
   topic: string;
   headline: string;
   summary: string;
+  /**
+   * On an update: what the articles added since the subscriber's last digest say that the
+   * summary it saw did not (whole sentences); absent when they add nothing new.
+   */
+  update?: string;
+  /** One per outlet: the headline's outlet first (in an update, the new outlets first), then by time. */
   sources: DigestSource[];
   sourceCount: number;
   /** Sources added since the subscriber last saw this story; 0 for a story new to them. */

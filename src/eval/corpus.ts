@@ -65,5 +65,9 @@ export function corpusFiles(dir: string) {
     topics: f('eval/topic-relevance.jsonl'),
     uci: f('eval/stories-uci.csv'),
     googlenews: f('eval/stories-googlenews.jsonl'),
+    topicEvents: f('eval/topic-events-dev.jsonl'),
+    ecbplus: f('eval/ecbplus.jsonl'),
+    /** Held out: scored only with `eval --holdout`, to report a finished change. */
+    holdout: f('holdout/topic-events-holdout.jsonl'),
   };
 }

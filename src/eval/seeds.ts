@@ -3,7 +3,9 @@ import { stripBoilerplate } from '../ingest/boilerplate.js';
 import { TopicMatcher } from '../topics/matcher.js';
 import { IdfModel } from '../stories/idf.js';
 import { StoryClusterer } from '../stories/clusterer.js';
-import { analyse } from '../stories/nlp.js';
+import { docFeatures, docTerms } from '../stories/features.js';
+import { EventModel } from '../stories/event-model.js';
+import { TopicWeights, topicWords } from '../stories/weights.js';
 import { summarise } from '../stories/summarise.js';
 import { clusterDocOf } from '../stories/service.js';
 import { clusterScores, type ClusterScores } from './metrics.js';
@@ -39,20 +41,18 @@ export function evaluateSeeds(seeds: SeedItem[], labels: Record<string, string[]
     return { file: s.file, id: i + 1, title, description: '', body, publishedAt };
   });
   const idf = new IdfModel();
-  for (const d of docs) {
-    const a = analyse(`${d.title}\n${d.body}`);
-    idf.observe([...a.terms, ...a.entities]);
-  }
+  const features = new Map(docs.map((d) => [d.id, docFeatures(clusterDocOf(d))]));
+  for (const f of features.values()) idf.observe(docTerms(f));
   const relevant: Record<string, boolean> = {};
   for (const d of docs) relevant[d.file] = matcher.match({ title: d.title, description: '', body: d.body, url: '' }).relevant;
 
-  const clusterer = new StoryClusterer(idf, { windowMs: config.stories.window, threshold: config.stories.threshold, mergeThreshold: config.stories.mergeThreshold });
+  const clusterer = new StoryClusterer(new TopicWeights(idf, idf, topicWords(topic)), { windowMs: config.stories.window, model: new EventModel() });
   const predicted: Record<string, number> = {};
   const mergedInto = new Map<number, number>();
   // Undated seeds go last; for them time plays no part in the similarity.
   for (const d of [...docs].sort((a, b) => (a.publishedAt ?? Infinity) - (b.publishedAt ?? Infinity) || a.id - b.id)) {
-    const a = clusterer.add(clusterDocOf(d));
-    for (const m of a.merged ?? []) mergedInto.set(m, a.storyId);
+    const a = clusterer.add(clusterDocOf(d), features.get(d.id));
+    if (a.merged) mergedInto.set(a.merged.from, a.storyId);
     predicted[d.file] = a.storyId;
   }
   for (const f of Object.keys(predicted)) {

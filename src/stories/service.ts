@@ -1,7 +1,13 @@
 import type { DB } from '../db/open.js';
 import { StoryRepo, type MemberRow } from '../db/stories.js';
+import { TopicDfStore } from '../db/idf-store.js';
+import type { TopicConfig } from '../config/schema.js';
 import type { IdfModel } from './idf.js';
-import { StoryClusterer, type ClusterDoc, type DocFeatures } from './clusterer.js';
+import { StoryClusterer } from './clusterer.js';
+import { docFeatures, docTerms, type ClusterDoc, type DocFeatures } from './features.js';
+import { EventModel } from './event-model.js';
+import { ThreadTracker } from './threads.js';
+import { TopicWeights, topicWords } from './weights.js';
 import { summarise } from './summarise.js';
 import { stripBoilerplate } from '../ingest/boilerplate.js';
 
@@ -11,70 +17,121 @@ export interface StoryArticle {
   description: string;
   body: string;
   publishedAt: number;
+  /** The outlet (the article's source, else its feed's title). */
+  source?: string | null;
 }
 
 export interface StoryChanges {
   created: Set<number>;
   updated: Set<number>;
+  /** Stories folded into others in this run (their articles moved). */
+  merged: Set<number>;
 }
 
 export interface StoryOptions {
   windowMs: number;
-  threshold: number;
-  mergeThreshold: number;
+  /** Overrides of the learned decisions' probabilities (config `stories.joinProbability` …). */
+  joinProbability?: number;
+  mergeProbability?: number;
+  threads: { threshold: number; mergeThreshold: number };
 }
 
-/** What the clusterer compares: the title, and the description (or the body's first lines). */
-export function clusterDocOf(a: { id: number; title: string; description: string; body: string; publishedAt?: number }): ClusterDoc {
-  const lead = a.description.trim() || stripBoilerplate(a.body).split('\n').slice(0, 2).join(' ');
-  return { id: a.id, title: a.title, lead: lead.slice(0, 600), text: `${a.title}\n${a.description}\n${a.body}`.slice(0, 6000), publishedAt: a.publishedAt };
+/** Below this, a description is a teaser: the page's first lines say more. */
+const MIN_LEAD = 80;
+
+/** What the grouper reads of an article: the title, and the description or the body's first lines. */
+export function clusterDocOf(a: Omit<StoryArticle, 'publishedAt'> & { publishedAt?: number }): ClusterDoc {
+  const description = a.description.trim();
+  const body = description.length >= MIN_LEAD ? '' : stripBoilerplate(a.body).split('\n').slice(0, 6).join(' ');
+  return {
+    id: a.id,
+    title: a.title,
+    lead: [description, body].filter(Boolean).join(' '),
+    text: `${a.title}\n${a.description}\n${a.body}`,
+    ...(a.publishedAt !== undefined ? { publishedAt: a.publishedAt } : {}),
+    ...(a.source ? { source: a.source } : {}),
+  };
 }
 
 /**
- * Assigns a topic's relevant articles to stories and keeps the stories table in step. The
- * clusterer is rebuilt from the stories active around the new articles (bounded by the time
- * window, not the archive); features of articles already seen are cached between runs.
+ * Assigns a topic's relevant articles to stories (events) and threads, and keeps the tables in
+ * step. The grouper is rebuilt from the stories active around the new articles (bounded by the
+ * time window, not the archive); features of articles already seen are cached between runs.
+ * Stories a subscriber has received keep their identity: later reports join them, they are never
+ * folded into another story.
  */
 export class StoryService {
   private readonly repo: StoryRepo;
+  private readonly topicDf: TopicDfStore;
+  private readonly topicModels = new Map<string, IdfModel>();
   private readonly featureCache = new Map<number, DocFeatures>();
 
   constructor(
     private readonly db: DB,
     private readonly idf: IdfModel,
+    private readonly topics: TopicConfig[],
     private readonly options: StoryOptions,
     private readonly clock: () => number = Date.now,
+    private readonly model: EventModel = new EventModel(),
   ) {
     this.repo = new StoryRepo(db);
+    this.topicDf = new TopicDfStore(db);
   }
 
   assign(topicId: string, articles: StoryArticle[]): StoryChanges {
-    const changes: StoryChanges = { created: new Set(), updated: new Set() };
+    const changes: StoryChanges = { created: new Set(), updated: new Set(), merged: new Set() };
     const todo = articles.filter((a) => this.repo.storyOf(a.id, topicId) === undefined).sort((a, b) => a.publishedAt - b.publishedAt || a.id - b.id);
     if (!todo.length) return changes;
     const now = this.clock();
+    const topic = this.topics.find((t) => t.id === topicId);
+    const topicModel = this.topicModel(topicId);
+    const weights = new TopicWeights(this.idf, topicModel, topic ? topicWords(topic) : new Set());
+    const earliest = todo[0]!.publishedAt;
+    const active = this.repo.activeMembers(topicId, earliest - this.options.windowMs);
+    const delivered = this.repo.deliveredAmong([...new Set(active.map((m) => m.story_id))]);
     let pendingTitle = '';
     let pendingTime = 0;
-    const clusterer = new StoryClusterer(this.idf, { windowMs: this.options.windowMs, threshold: this.options.threshold, mergeThreshold: this.options.mergeThreshold }, () =>
-      this.repo.create(topicId, pendingTitle, pendingTime, now),
+    const clusterer = new StoryClusterer(
+      weights,
+      {
+        windowMs: this.options.windowMs,
+        model: this.model,
+        ...(this.options.joinProbability !== undefined ? { threshold: this.options.joinProbability } : {}),
+        ...(this.options.mergeProbability !== undefined ? { mergeThreshold: this.options.mergeProbability } : {}),
+        isDelivered: (id) => delivered.has(id),
+      },
+      () => this.repo.create(topicId, pendingTitle, pendingTime, now),
     );
-    const earliest = todo[0]!.publishedAt;
-    const restored = new Set<number>();
-    for (const m of this.repo.activeMembers(topicId, earliest - this.options.windowMs)) {
-      clusterer.restore(m.story_id, this.features(clusterer, memberArticle(m)));
-      restored.add(m.article_id);
+    const threads = new ThreadTracker(weights, { windowMs: this.options.windowMs, ...this.options.threads }, this.repo.maxThreadId());
+    for (const m of active) {
+      const f = this.features(memberArticle(m));
+      clusterer.restore(m.story_id, f);
+      if (m.thread_id !== null) threads.restore(m.article_id, m.thread_id, f);
     }
     this.db.transaction(() => {
+      // The topic's statistics learn the new articles first, as the global ones did at ingest.
+      for (const a of todo) topicModel.observe(docTerms(this.features(a)));
+      this.topicDf.flush(topicId, topicModel);
       for (const a of todo) {
         pendingTitle = a.title;
         pendingTime = a.publishedAt;
-        const assignment = clusterer.add(clusterDocOf(a), this.features(clusterer, a));
-        for (const from of assignment.merged ?? []) {
-          this.repo.merge(from, assignment.storyId, now);
-          changes.created.delete(from);
-          changes.updated.delete(from);
+        const f = this.features(a);
+        const assignment = clusterer.add(clusterDocOf(a), f);
+        const threadId = threads.add(a.id, f);
+        if (assignment.merged) {
+          this.repo.merge(assignment.merged.from, assignment.storyId, now);
+          changes.merged.add(assignment.merged.from);
+          changes.created.delete(assignment.merged.from);
+          changes.updated.delete(assignment.merged.from);
         }
-        this.repo.addMember(assignment.storyId, a.id, assignment.similarity, assignment.reason, now);
+        const evidence = assignment.features
+          ? { probability: assignment.similarity, contributions: this.model.contributions(assignment.features).slice(0, 6) }
+          : assignment.merged
+            ? { merged: assignment.merged }
+            : undefined;
+        this.repo.addMember(assignment.storyId, a.id, assignment.similarity, assignment.reason, now, evidence, threadId);
+        this.repo.setThreadIfUnset(assignment.storyId, threadId);
+        for (const [from, into] of threads.takeMerges()) this.repo.mergeThreads(from, into);
         if (assignment.isNew) changes.created.add(assignment.storyId);
         else if (!changes.created.has(assignment.storyId)) changes.updated.add(assignment.storyId);
       }
@@ -99,10 +156,16 @@ export class StoryService {
     update([...storyIds]);
   }
 
-  private features(clusterer: StoryClusterer, a: StoryArticle): DocFeatures {
+  private topicModel(topicId: string): IdfModel {
+    let m = this.topicModels.get(topicId);
+    if (!m) this.topicModels.set(topicId, (m = this.topicDf.load(topicId)));
+    return m;
+  }
+
+  private features(a: StoryArticle): DocFeatures {
     let f = this.featureCache.get(a.id);
     if (!f) {
-      f = clusterer.features(clusterDocOf(a));
+      f = docFeatures(clusterDocOf(a));
       this.featureCache.set(a.id, f);
     }
     return f;
@@ -110,5 +173,5 @@ export class StoryService {
 }
 
 function memberArticle(m: MemberRow): StoryArticle {
-  return { id: m.article_id, title: m.title, description: m.description, body: m.page_text ?? m.content, publishedAt: m.published_at };
+  return { id: m.article_id, title: m.title, description: m.description, body: m.page_text ?? m.content, publishedAt: m.published_at, source: m.source ?? m.feed_title };
 }

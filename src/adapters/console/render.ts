@@ -1,5 +1,5 @@
 import type { Digest } from '../../digest/model.js';
-import { MAX_SOURCES_SHOWN, digestSubtitle, storyBadge } from '../../digest/format.js';
+import { MAX_SOURCES_SHOWN, digestSubtitle, storyBadge, storyText } from '../../digest/format.js';
 
 /** A digest as plain text: the console adapter and `preview --format text`. */
 export function renderText(d: Digest): string {
@@ -7,7 +7,8 @@ export function renderText(d: Digest): string {
   d.stories.forEach((s, i) => {
     const badge = storyBadge(s);
     lines.push(`${i + 1}. ${s.headline}${badge ? ` [${badge}]` : ''}`);
-    if (s.summary) lines.push(`   ${s.summary}`);
+    const text = storyText(s);
+    if (text) lines.push(`   ${text}`);
     for (const src of s.sources.slice(0, MAX_SOURCES_SHOWN)) lines.push(`   - ${src.name}: ${src.url}`);
     if (s.sources.length > MAX_SOURCES_SHOWN) lines.push(`   - and ${s.sources.length - MAX_SOURCES_SHOWN} more`);
     lines.push('');

@@ -1,5 +1,5 @@
 import type { Digest, DigestStory } from '../../digest/model.js';
-import { SOURCES_LINE_OVERHEAD, digestSubtitle, fitSources, storyBadge } from '../../digest/format.js';
+import { SOURCES_LINE_OVERHEAD, digestSubtitle, fitSources, storyBadge, storyText } from '../../digest/format.js';
 
 export const SLACK_MAX_BLOCKS = 50;
 export const SLACK_MAX_SECTION = 3000;
@@ -24,7 +24,7 @@ function linkUrl(url: string): string {
 function storySection(s: DigestStory, n: number): Record<string, unknown> {
   const badge = storyBadge(s);
   const head = `*${n}. ${escapeMrkdwn(s.headline)}*${badge ? ` _(${escapeMrkdwn(badge)})_` : ''}`;
-  const summary = s.summary ? escapeMrkdwn(s.summary) : '';
+  const summary = escapeMrkdwn(storyText(s));
   const budget = SLACK_MAX_SECTION - head.length - summary.length - SOURCES_LINE_OVERHEAD;
   const { links, more } = fitSources(s, (src) => `<${linkUrl(src.url)}|${escapeMrkdwn(src.name).replace(/\|/g, '¦')}>`, budget);
   const text = [head, summary, `Sources: ${links}${more ? ` and ${more} more` : ''}`].filter(Boolean).join('\n');

@@ -1,5 +1,5 @@
 import type { Digest, DigestStory } from '../../digest/model.js';
-import { SOURCES_LINE_OVERHEAD, digestSubtitle, fitSources, storyBadge } from '../../digest/format.js';
+import { SOURCES_LINE_OVERHEAD, digestSubtitle, fitSources, storyBadge, storyText } from '../../digest/format.js';
 
 export const TELEGRAM_MAX_CHARS = 4096;
 
@@ -16,7 +16,7 @@ export function escapeHtml(text: string): string {
 function storyHtml(s: DigestStory, n: number, max: number): string {
   const badge = storyBadge(s);
   const head = `<b>${n}. ${escapeHtml(s.headline)}</b>${badge ? ` <i>(${escapeHtml(badge)})</i>` : ''}`;
-  const summary = s.summary ? escapeHtml(s.summary) : '';
+  const summary = escapeHtml(storyText(s));
   const budget = max - head.length - summary.length - SOURCES_LINE_OVERHEAD;
   const { links, more } = fitSources(s, (src) => `<a href="${escapeHtml(src.url)}">${escapeHtml(src.name)}</a>`, budget);
   return [head, summary, `Sources: ${links}${more ? ` and ${more} more` : ''}`].filter(Boolean).join('\n');
