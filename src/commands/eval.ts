@@ -37,7 +37,7 @@ export async function evalCommand(options: CliOptions, args: string[], out: (l: 
     text.push(`seeds/ (${seeds.length} articles, ${Object.keys(stories).length} true stories)`);
     text.push(`  relevant: ${Object.values(r.relevant).filter(Boolean).length}/${seeds.length}${Object.entries(r.relevant).filter(([, v]) => !v).map(([f]) => ` missed ${f}`).join('')}`);
     text.push(`  stories: ${r.storiesMatch ? 'as labelled' : 'DIFFERENT from the labels'} (predicted ${r.predictedStories}, true ${r.trueStories}; B-cubed F1 ${pct(r.bcubedF1)})`);
-    for (const s of r.summaries) text.push(`    [${s.files.map((f) => f.slice(0, 3)).join(', ')}] ${s.headline}\n      ${s.summary}`);
+    for (const s of r.summaries) text.push(`    [${s.files.map((f) => f.slice(0, 3)).join(', ')}] ${s.headline}\n      ${s.summary}\n      (largest Jaccard between two sentences: ${pct(s.maxSentenceJaccard)})`);
     text.push(`  boilerplate lines in summaries: ${r.boilerplateInSummaries.length}${r.boilerplateInSummaries.map((l) => `\n    "${l}"`).join('')}`);
   }
   if (files.topics) {
@@ -51,10 +51,11 @@ export async function evalCommand(options: CliOptions, args: string[], out: (l: 
     text.push(`  ${r.seconds.toFixed(3)} s, ${Math.round(r.itemsPerSecond)} items/s`);
   }
   const events = (key: string, file: string, what: string) => {
-    const r = evaluateStories(loadTopicEvents(file), inTopic);
+    const r = evaluateStories(loadTopicEvents(file), { ...inTopic, summaries: true });
     result[key] = r;
     text.push('', `${path.relative(dir, file)} (${r.items} items; ${what}; title + description, real time stamps, cold start)`);
     pushScores(text, r);
+    if (r.summaries) text.push(`  summaries of the ${r.summaries.stories} stories of 3+ items: largest content-word Jaccard between two sentences ${pct(r.summaries.maxSentenceJaccard)} (limit 0.5)`);
   };
   if (files.topicEvents) events('topicEvents', files.topicEvents, 'dev split');
   if (options.holdout && files.holdout) events('topicEventsHoldout', files.holdout, 'HELD OUT: report a finished change, never tune on it');

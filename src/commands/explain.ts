@@ -14,13 +14,7 @@ interface Evidence {
 /** The comparison features in words (src/stories/pair-features.ts). */
 const FEATURE_WORDS: Record<string, string> = {
   titleCentroid: 'headline close to the headlines of the story’s first reports',
-  titleClosest: 'headline close to one first report’s headline',
-  titleMean: 'headline close to the first reports’ headlines on average',
-  titleSeed: 'headline close to the story’s founding report',
   textCentroid: 'text close to the story’s first reports',
-  textClosest: 'text close to one first report',
-  textMean: 'text close to the first reports on average',
-  textSeed: 'text close to the story’s founding report',
   headShared: 'headline opens with the same words',
   sameActor: 'same actor named first in the headline',
   otherActor: 'another actor named first in the headline',

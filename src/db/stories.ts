@@ -98,7 +98,8 @@ export class StoryRepo {
 
   /** Moves every member of `from` into `into`; `from` stays as a pointer. */
   merge(from: number, into: number, now: number): void {
-    this.db.prepare('UPDATE OR IGNORE story_articles SET story_id = ? WHERE story_id = ?').run(into, from);
+    // Moved reports are new to the surviving story's readers: they count as added now.
+    this.db.prepare('UPDATE OR IGNORE story_articles SET story_id = ?, added_at = ? WHERE story_id = ?').run(into, now, from);
     this.db.prepare('DELETE FROM story_articles WHERE story_id = ?').run(from);
     this.db.prepare('UPDATE stories SET merged_into = ?, article_count = 0, source_count = 0, updated_at = ? WHERE id = ?').run(into, now, from);
     this.db.prepare('UPDATE stories SET merged_into = ? WHERE merged_into = ?').run(into, from);

@@ -6,7 +6,7 @@ import { StoryClusterer } from '../stories/clusterer.js';
 import { docFeatures, docTerms } from '../stories/features.js';
 import { EventModel } from '../stories/event-model.js';
 import { TopicWeights, topicWords } from '../stories/weights.js';
-import { summarise } from '../stories/summarise.js';
+import { maxPairJaccard, summarise } from '../stories/summarise.js';
 import { clusterDocOf } from '../stories/service.js';
 import { clusterScores, type ClusterScores } from './metrics.js';
 import type { SeedItem } from './corpus.js';
@@ -16,7 +16,7 @@ export interface SeedEvalResult extends ClusterScores {
   predicted: Record<string, number>;
   expected: Record<string, string>;
   storiesMatch: boolean;
-  summaries: { files: string[]; headline: string; summary: string }[];
+  summaries: { files: string[]; headline: string; summary: string; maxSentenceJaccard: number }[];
   /** Lines of the seeds that boilerplate removal dropped and that a summary nevertheless contains. */
   boilerplateInSummaries: string[];
   seconds: number;
@@ -67,7 +67,7 @@ export function evaluateSeeds(seeds: SeedItem[], labels: Record<string, string[]
   for (const d of docs) byStory.set(predicted[d.file]!, [...(byStory.get(predicted[d.file]!) ?? []), d]);
   const summaries = [...byStory.values()].map((members) => {
     const s = summarise(members, idf);
-    return { files: members.map((m) => m.file), headline: s.headline, summary: s.text };
+    return { files: members.map((m) => m.file), headline: s.headline, summary: s.text, maxSentenceJaccard: maxPairJaccard(s.sentences) };
   });
   const removed = seeds.flatMap((s) => {
     const kept = new Set(stripBoilerplate(s.text).split('\n'));

@@ -5,6 +5,7 @@ import { docFeatures, docTerms, type DocFeatures } from '../stories/features.js'
 import { EventModel } from '../stories/event-model.js';
 import { TopicWeights } from '../stories/weights.js';
 import { ThreadTracker } from '../stories/threads.js';
+import { maxPairJaccard, summarise } from '../stories/summarise.js';
 import { clusterScores, type ClusterScores } from './metrics.js';
 import { readCsv, readJsonl } from './corpus.js';
 
@@ -24,6 +25,17 @@ export interface StoryEvalResult extends ClusterScores {
   itemsPerSecond: number;
   /** Features and assignment, per article (what the pipeline pays for grouping). */
   microsecondsPerArticle: number;
+  /** With `summaries`: the predicted stories of 3+ articles, summarised as the product does. */
+  summaries?: SummaryCheck;
+}
+
+export interface SummaryCheck {
+  /** Stories of 3 or more articles summarised. */
+  stories: number;
+  /** The largest content-word Jaccard overlap between two sentences of one summary. */
+  maxSentenceJaccard: number;
+  /** The summary where it was found. */
+  worst?: { headline: string; sentences: string[] };
 }
 
 export interface StoryEvalOptions {
@@ -37,6 +49,8 @@ export interface StoryEvalOptions {
   shuffles?: number;
   threadThreshold?: number;
   threadMergeThreshold?: number;
+  /** Also summarise the predicted stories of 3+ articles and check them for repetition. */
+  summaries?: boolean;
 }
 
 export function loadUci(file: string): LabelledDoc[] {
@@ -92,7 +106,7 @@ export function evaluateStories(docs: LabelledDoc[], options: StoryEvalOptions):
   const featureMs = performance.now() - started;
 
   const shuffles = Math.max(1, options.shuffles ?? 1);
-  const runs: { scores: ClusterScores; threads: ClusterScores; largest: number; ms: number }[] = [];
+  const runs: { scores: ClusterScores; threads: ClusterScores; largest: number; ms: number; predicted: number[] }[] = [];
   for (let run = 0; run < shuffles; run++) {
     const order = docs.map((_, i) => i);
     if (options.shuffles) shuffle(order, run + 1);
@@ -123,7 +137,7 @@ export function evaluateStories(docs: LabelledDoc[], options: StoryEvalOptions):
     const sizes = new Map<number, number>();
     for (const p of predicted) sizes.set(p, (sizes.get(p) ?? 0) + 1);
     const truth = docs.map((d) => d.story);
-    runs.push({ scores: clusterScores(predicted, truth), threads: clusterScores(predicted.map((_, i) => threads.threadOf(i)!), truth), largest: Math.max(...sizes.values()), ms });
+    runs.push({ scores: clusterScores(predicted, truth), threads: clusterScores(predicted.map((_, i) => threads.threadOf(i)!), truth), largest: Math.max(...sizes.values()), ms, predicted });
   }
   const mean = (f: (r: (typeof runs)[number]) => number) => runs.reduce((s, r) => s + f(r), 0) / runs.length;
   const average = (pick: (r: (typeof runs)[number]) => ClusterScores) =>
@@ -139,7 +153,25 @@ export function evaluateStories(docs: LabelledDoc[], options: StoryEvalOptions):
     seconds,
     itemsPerSecond: docs.length / seconds,
     microsecondsPerArticle: (seconds * 1e6) / docs.length,
+    ...(options.summaries ? { summaries: checkSummaries(docs, runs[0]!.predicted, idf) } : {}),
   };
+}
+
+function checkSummaries(docs: LabelledDoc[], predicted: number[], idf: IdfModel): SummaryCheck {
+  const stories = new Map<number, LabelledDoc[]>();
+  predicted.forEach((p, i) => stories.set(p, [...(stories.get(p) ?? []), docs[i]!]));
+  const check: SummaryCheck = { stories: 0, maxSentenceJaccard: 0 };
+  for (const members of stories.values()) {
+    if (members.length < 3) continue;
+    check.stories++;
+    const s = summarise(members.map((d) => ({ title: d.title, description: d.lead, body: '' })), idf);
+    const j = maxPairJaccard(s.sentences);
+    if (!check.worst || j > check.maxSentenceJaccard) {
+      check.maxSentenceJaccard = j;
+      check.worst = { headline: s.headline, sentences: s.sentences };
+    }
+  }
+  return check;
 }
 
 /** Deterministic Fisher-Yates (mulberry32), so every run scores the same orders. */

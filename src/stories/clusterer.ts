@@ -55,8 +55,8 @@ const MAX_TERMS = 60;
 const NEIGHBOUR_MS = 36 * 3_600_000;
 const MAX_NEIGHBOURS = 50;
 /** Candidates compared in full: the closest by text, and by time. */
-const SHORTLIST = 12;
-const SHORTLIST_BY_TIME = 4;
+const SHORTLIST = 6;
+const SHORTLIST_BY_TIME = 3;
 /** Stories looked up per term, newest first. */
 const MAX_POSTINGS = 20;
 

@@ -3,7 +3,8 @@ import { eng } from 'stopword';
 import { isBoilerplateLine, stripBoilerplate } from '../ingest/boilerplate.js';
 import { RELATED, SAME_REFERENT } from './entity-aliases.js';
 import type { IdfModel } from './idf.js';
-import { analyse, foldPhrases, splitSentences } from './nlp.js';
+import { splitSentences } from './nlp.js';
+import { foldPhrases, tokenize } from './tokens.js';
 import { stripWireSlug } from './title.js';
 
 export interface SummaryInput {
@@ -130,8 +131,9 @@ export function contentWords(text: string): Set<string> {
     }
     const lower = token.toLowerCase();
     if (lower.length < 2 || STOP_WORDS.has(lower)) continue;
-    const name = SAME_REFERENT[lower] ?? lower;
-    const place = OWN_NAMES.has(name) ? name : (RELATED[name] ?? name);
+    // hasOwn: a word such as "constructor" must not find Object's prototype.
+    const name = Object.hasOwn(SAME_REFERENT, lower) ? SAME_REFERENT[lower]! : lower;
+    const place = OWN_NAMES.has(name) || !Object.hasOwn(RELATED, name) ? name : RELATED[name]!;
     const stem = stemmer(place);
     out.add(SYNONYM_STEMS.get(stem) ?? stem);
   }
@@ -392,7 +394,8 @@ function argmax(values: number[]): number {
 
 function vectorOf(text: string, idf: IdfModel): Map<string, number> {
   const v = new Map<string, number>();
-  for (const t of analyse(text).terms) v.set(t, (v.get(t) ?? 0) + 1);
+  // The same terms the term statistics count (src/stories/tokens.ts).
+  for (const t of tokenize(text).terms) v.set(t, (v.get(t) ?? 0) + 1);
   let norm2 = 0;
   for (const [t, n] of v) {
     const w = (1 + Math.log(n)) * idf.idf(t);

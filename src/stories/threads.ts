@@ -19,6 +19,8 @@ interface Thread {
   size: number;
 }
 
+/** Terms kept per article (as the story grouper keeps them): the rest of a long text is background. */
+const ARTICLE_TERMS = 60;
 /** Terms of a centroid that look up candidate threads. */
 const KEYS = 12;
 /**
@@ -45,6 +47,8 @@ export class ThreadTracker {
   private readonly mergedInto = new Map<number, number>();
   private next = 0;
   private readonly pendingMerges: [number, number][] = [];
+  private latest = -Infinity;
+  private sinceEviction = 0;
 
   constructor(
     private readonly weights: TermWeighter,
@@ -72,6 +76,7 @@ export class ThreadTracker {
 
   /** Places an article in the closest active thread, or opens one; returns its thread. */
   add(articleId: number, f: DocFeatures): number {
+    if (f.publishedAt !== undefined) this.evict(f.publishedAt);
     const v = this.vector(f);
     let best: { id: number; sim: number } | undefined;
     for (const tid of this.candidates(v, f.publishedAt)) {
@@ -147,6 +152,22 @@ export class ThreadTracker {
     this.reindex(into);
   }
 
+  /** Drops threads idle for a window (their articles keep their ids); amortised over many articles. */
+  private evict(now: number): void {
+    this.latest = Math.max(this.latest, now);
+    if (++this.sinceEviction < 256) return;
+    this.sinceEviction = 0;
+    for (const t of this.threads.values()) {
+      if (t.last === undefined || t.last >= this.latest - this.options.windowMs) continue;
+      for (const k of t.keys) {
+        const set = this.index.get(k);
+        set?.delete(t.id);
+        if (set?.size === 0) this.index.delete(k);
+      }
+      this.threads.delete(t.id);
+    }
+  }
+
   private resolve(id: number): number {
     let r = id;
     while (this.mergedInto.has(r)) r = this.mergedInto.get(r)!;
@@ -176,18 +197,15 @@ export class ThreadTracker {
     return out;
   }
 
-  /** Unit vector of the article's headline and lead under the current weights. */
+  /** Unit vector of the article's headline and lead under the current weights, its heaviest terms only. */
   private vector(f: DocFeatures): Map<string, number> {
-    const v = new Map<string, number>();
+    let entries: [string, number][] = [];
+    for (const [t, n] of f.body) entries.push([t, (1 + Math.log(n)) * this.weights.weight(t)]);
+    if (entries.length > ARTICLE_TERMS) entries = entries.sort((a, b) => b[1] - a[1]).slice(0, ARTICLE_TERMS);
     let norm2 = 0;
-    for (const [t, n] of f.body) {
-      const w = (1 + Math.log(n)) * this.weights.weight(t);
-      v.set(t, w);
-      norm2 += w * w;
-    }
+    for (const [, w] of entries) norm2 += w * w;
     const norm = Math.sqrt(norm2) || 1;
-    for (const [t, w] of v) v.set(t, w / norm);
-    return v;
+    return new Map(entries.map(([t, w]) => [t, w / norm]));
   }
 }
 

@@ -74,7 +74,7 @@ export class TopicMatcher {
       url: this.prepare(urlWords(article.url)),
     };
     // Co-terms and negative contexts are looked for everywhere, the URL's words included.
-    const all = `${fields.title} \n ${fields.description} \n ${fields.body} \n ${fields.url}`;
+    const all = [fields.title, fields.description, fields.body, fields.url].join(FIELD_BREAK);
     const hits: RuleHit[] = [];
     const misses: RuleMiss[] = [];
     let score = 0;
@@ -87,7 +87,12 @@ export class TopicMatcher {
         if (found) best = { field, term: found, fw };
       }
       if (!best) continue;
-      const blocker = g.unless ? firstMatch(g.unless, all) : null;
+      // A negative context counts where it can change what the article is about: in the field of
+      // the hit or a weightier one, or in the description's first sentence. A live page's tenth
+      // item ("Ukraine strikes a refinery") must not veto its headline ("Russia unleashes missile
+      // attacks on Ukraine").
+      const context = [...FIELDS.filter((f) => this.topic.fieldWeights[f] >= best.fw).map((f) => fields[f]), firstSentence(fields.description)].join(FIELD_BREAK);
+      const blocker = g.unless ? firstMatch(g.unless, context) : null;
       if (blocker) {
         misses.push({ group: g.name, term: best.term, field: best.field, reason: `negative context "${blocker}"` });
         continue;
@@ -107,6 +112,14 @@ export class TopicMatcher {
     const t = normaliseForMatch(text);
     return this.mask ? t.replace(this.mask, ' ⟂ ') : t;
   }
+}
+
+/** Between fields: no phrase may run from the end of the title into the description. */
+const FIELD_BREAK = ' ⟂ ';
+
+function firstSentence(text: string): string {
+  const m = /^.*?[.!?](?=\s|$)/su.exec(text);
+  return m ? m[0] : text;
 }
 
 function firstMatch(re: RegExp, text: string): string | null {
