@@ -8,6 +8,10 @@ export interface StoryJson {
   summary: string;
   firstSeen: string;
   updatedAt: string;
+  /** The thread (coverage of one subject across events); stories of one thread follow each other up. */
+  threadId: number | null;
+  /** The latest earlier story of the same thread, if any. */
+  followsUp: { id: number; title: string } | null;
   articles: { id: number; url: string; title: string; source: string; publishedAt: string }[];
 }
 
@@ -31,6 +35,8 @@ export async function storiesCommand(ctx: CommandContext): Promise<number> {
     summary: s.summary,
     firstSeen: iso(s.first_published)!,
     updatedAt: iso(s.updated_at)!,
+    threadId: s.thread_id,
+    followsUp: followUpOf(repo, s.id),
     articles: repo.members(s.id).map((m) => ({ id: m.article_id, url: m.url, title: m.title, source: sourceName(m.source ?? m.feed_title, m.url), publishedAt: iso(m.published_at)! })),
   }));
   if (ctx.options.json) {
@@ -42,9 +48,15 @@ export async function storiesCommand(ctx: CommandContext): Promise<number> {
     const sources = [...new Set(s.articles.map((a) => a.source))];
     ctx.out(`#${s.id} [${s.topic}] ${s.title}`);
     ctx.out(`   ${s.firstSeen.slice(0, 10)} · ${s.articles.length} article${s.articles.length === 1 ? '' : 's'} from ${sources.length} source${sources.length === 1 ? '' : 's'}`);
+    if (s.followsUp) ctx.out(`   follows up #${s.followsUp.id} "${s.followsUp.title}"`);
     if (s.summary) ctx.out(`   ${s.summary}`);
     for (const a of s.articles) ctx.out(`   - ${a.source}: ${a.title} <${a.url}>`);
     ctx.out('');
   }
   return 0;
+}
+
+function followUpOf(repo: StoryRepo, id: number): StoryJson['followsUp'] {
+  const earlier = repo.earlierInThread(id, 1)[0];
+  return earlier ? { id: earlier.id, title: earlier.title } : null;
 }

@@ -3,7 +3,7 @@ import { NEAR_COPY_BITS, hamming, simhashBands } from './simhash.js';
 import type { TermWeighter } from './weights.js';
 import type { EventModel } from './event-model.js';
 import { joinFeatures, mergeFeatures, relate, summariseNames, type JoinFeatures, type MergeFeatures, type StoryMember, type StoryView } from './pair-features.js';
-import { EMPTY, Vocabulary, add as addVectors, dot, fromPairs, norm2, strongest, type SparseVector } from './vectors.js';
+import { EMPTY, Vocabulary, add as addVectors, dot, fromPairs, heaviest, norm2, strongest, type SparseVector } from './vectors.js';
 
 export type { ClusterDoc, DocFeatures };
 
@@ -43,6 +43,8 @@ export interface ClusterOptions {
 
 interface StoryState extends StoryView {
   id: number;
+  /** The exact sum of the core's text vectors (`bodySum` is its heaviest terms). */
+  bodyFull: SparseVector;
   keys: Set<number>;
   titles: Set<string>;
   hashes: [number, number][];
@@ -51,14 +53,16 @@ interface StoryState extends StoryView {
 const MAX_HASHES = 50;
 /** Terms kept per article vector. */
 const MAX_TERMS = 60;
+/** Terms of a core's text centroid used in comparisons: twice an article's, the rest is long tail. */
+const CENTROID_TERMS = 120;
 /** Stories begun this close in time are always compared, whatever words they share. */
 const NEIGHBOUR_MS = 36 * 3_600_000;
-const MAX_NEIGHBOURS = 50;
+const MAX_NEIGHBOURS = 30;
 /** Candidates compared in full: the closest by text, and by time. */
 const SHORTLIST = 6;
 const SHORTLIST_BY_TIME = 3;
 /** Stories looked up per term, newest first. */
-const MAX_POSTINGS = 20;
+const MAX_POSTINGS = 10;
 
 /**
  * Online event grouping. Articles arrive in published order; each is first folded into a story
@@ -75,6 +79,8 @@ const MAX_POSTINGS = 20;
  */
 export class StoryClusterer {
   private readonly stories = new Map<number, StoryState>();
+  /** Story ids in creation order (dead entries dropped lazily), for the time neighbours. */
+  private created: number[] = [];
   /** Term id → stories posted under it, oldest first (dead entries dropped lazily). */
   private readonly index = new Map<number, number[]>();
   private readonly vocabulary = new Vocabulary();
@@ -143,6 +149,7 @@ export class StoryClusterer {
     }
     const id = this.newStoryId();
     this.stories.set(id, emptyStory(id));
+    this.created.push(id);
     this.join(id, f, member);
     return { storyId: id, similarity: 1, reason: 'first', isNew: true };
   }
@@ -150,7 +157,10 @@ export class StoryClusterer {
   /** Puts a document into a known story without comparing (restoring state from the database). */
   restore(storyId: number, f: DocFeatures): void {
     this.recent.add(f.publishedAt, this.termIds(f));
-    if (!this.stories.has(storyId)) this.stories.set(storyId, emptyStory(storyId));
+    if (!this.stories.has(storyId)) {
+      this.stories.set(storyId, emptyStory(storyId));
+      this.created.push(storyId);
+    }
     this.join(storyId, f, this.member(f));
   }
 
@@ -258,17 +268,17 @@ export class StoryClusterer {
    */
   private shortlist(ids: Set<number>, m: Pick<StoryMember, 'body' | 'publishedAt'>): number[] {
     if (ids.size <= SHORTLIST + SHORTLIST_BY_TIME) return [...ids];
-    const scored = [...ids].map((id) => {
+    const byText = new TopK(SHORTLIST);
+    const byTime = new TopK(SHORTLIST + SHORTLIST_BY_TIME);
+    for (const id of ids) {
       const s = this.stories.get(id)!;
-      const text = s.bodyNorm2 > 0 ? dot(m.body, s.bodySum) / Math.sqrt(s.bodyNorm2) : 0;
-      const gap = m.publishedAt !== undefined && s.first !== undefined ? Math.abs(m.publishedAt - s.first) : Infinity;
-      return { id, text, gap };
-    });
-    const byText = [...scored].sort((a, b) => b.text - a.text).slice(0, SHORTLIST);
-    const chosen = new Set(byText.map((c) => c.id));
-    for (const c of scored.sort((a, b) => a.gap - b.gap)) {
-      if (chosen.size >= SHORTLIST + SHORTLIST_BY_TIME || c.gap === Infinity) break;
-      chosen.add(c.id);
+      byText.offer(id, s.bodyNorm2 > 0 ? dot(m.body, s.bodySum) / Math.sqrt(s.bodyNorm2) : 0);
+      if (m.publishedAt !== undefined && s.first !== undefined) byTime.offer(id, -Math.abs(m.publishedAt - s.first));
+    }
+    const chosen = new Set(byText.ids());
+    for (const id of byTime.ids()) {
+      if (chosen.size >= SHORTLIST + SHORTLIST_BY_TIME) break;
+      chosen.add(id);
     }
     return [...chosen];
   }
@@ -286,7 +296,8 @@ export class StoryClusterer {
       const posting = this.index.get(k);
       if (!posting) continue;
       let n = 0;
-      for (let i = posting.length - 1; i >= 0 && n < MAX_POSTINGS; i--) {
+      // Postings are in about time order: look at the newest few only.
+      for (let i = posting.length - 1, seen = 0; i >= 0 && n < MAX_POSTINGS && seen < 4 * MAX_POSTINGS; i--, seen++) {
         const sid = posting[i]!;
         const s = this.stories.get(sid);
         if (!s || !s.keys.has(k) || !this.inWindow(s, t)) continue;
@@ -296,11 +307,15 @@ export class StoryClusterer {
     }
     if (t !== undefined) {
       let n = 0;
-      // Newest first (insertion order is creation order); stop after enough neighbours.
-      for (const s of [...this.stories.values()].reverse()) {
-        if (s.first === undefined || Math.abs(t - s.first) > NEIGHBOUR_MS) continue;
+      // Newest first; stories are created about in time order, so once they began long before
+      // `t` the rest did too.
+      for (let i = this.created.length - 1; i >= 0 && n < MAX_NEIGHBOURS; i--) {
+        const s = this.stories.get(this.created[i]!);
+        if (!s || s.first === undefined) continue;
+        if (t - s.first > 2 * NEIGHBOUR_MS) break;
+        if (Math.abs(t - s.first) > NEIGHBOUR_MS) continue;
         out.add(s.id);
-        if (++n >= MAX_NEIGHBOURS) break;
+        n++;
       }
     }
     return out;
@@ -330,7 +345,8 @@ export class StoryClusterer {
   private addToCore(s: StoryState, m: StoryMember): void {
     s.core.push(m);
     s.titleSum = addVectors(s.titleSum, m.title);
-    s.bodySum = addVectors(s.bodySum, m.body);
+    s.bodyFull = addVectors(s.bodyFull, m.body);
+    s.bodySum = heaviest(s.bodyFull, CENTROID_TERMS);
     s.titleNorm2 = norm2(s.titleSum);
     s.bodyNorm2 = norm2(s.bodySum);
     for (const n of m.names.keys()) s.names.set(n, (s.names.get(n) ?? 0) + 1);
@@ -376,6 +392,7 @@ export class StoryClusterer {
       if (live.length) this.index.set(k, [...new Set(live)]);
       else this.index.delete(k);
     }
+    this.created = this.created.filter((id) => this.stories.has(id));
   }
 
   /** Drops stories that ended more than a window before `now`; amortised over many documents. */
@@ -452,8 +469,27 @@ class RecentTerms {
   }
 }
 
+/** The `k` ids with the highest scores offered, best first, in O(n·k) for a small k. */
+class TopK {
+  private readonly best: { id: number; score: number }[] = [];
+
+  constructor(private readonly k: number) {}
+
+  offer(id: number, score: number): void {
+    if (this.best.length === this.k && score <= this.best[this.k - 1]!.score) return;
+    let i = this.best.length === this.k ? this.k - 1 : this.best.length;
+    while (i > 0 && this.best[i - 1]!.score < score) i--;
+    this.best.splice(i, 0, { id, score });
+    if (this.best.length > this.k) this.best.pop();
+  }
+
+  ids(): number[] {
+    return this.best.map((b) => b.id);
+  }
+}
+
 function emptyStory(id: number): StoryState {
-  return { id, size: 0, core: [], titleSum: EMPTY, titleNorm2: 0, bodySum: EMPTY, bodyNorm2: 0, names: new Map(), majorNames: new Map(), figures: 0, keys: new Set(), titles: new Set(), hashes: [] };
+  return { id, size: 0, core: [], titleSum: EMPTY, titleNorm2: 0, bodySum: EMPTY, bodyFull: EMPTY, bodyNorm2: 0, names: new Map(), majorNames: new Map(), figures: 0, keys: new Set(), titles: new Set(), hashes: [] };
 }
 
 function minDefined(a: number | undefined, b: number | undefined): number | undefined {

@@ -28,6 +28,8 @@ const KEYS = 12;
  * without bound, and every comparison and re-index with it.
  */
 const CENTROID_TERMS = 300;
+/** Threads looked up per term. */
+const THREADS_PER_TERM = 10;
 /** A thread's index keys are refreshed on its first articles, then every this many. */
 const REINDEX_EVERY = 8;
 
@@ -187,11 +189,14 @@ export class ThreadTracker {
   private candidates(v: Map<string, number>, time: number | undefined): Set<number> {
     const out = new Set<number>();
     for (const k of strongest(v, KEYS)) {
+      let n = 0;
       for (const tid of this.index.get(k) ?? []) {
         const t = this.threads.get(tid);
         if (!t) continue;
         if (time !== undefined && t.last !== undefined && Math.abs(time - t.last) > this.options.windowMs) continue;
         out.add(tid);
+        // A term common to many threads says little; a handful of them is enough to look at.
+        if (++n >= THREADS_PER_TERM) break;
       }
     }
     return out;

@@ -109,3 +109,10 @@ export function strongest(v: SparseVector, k: number): number[] {
   const order = [...v.ids.keys()].sort((x, y) => v.weights[y]! - v.weights[x]!);
   return order.slice(0, k).map((i) => v.ids[i]!);
 }
+
+/** The `k` heaviest terms of a vector, as a vector. */
+export function heaviest(v: SparseVector, k: number): SparseVector {
+  if (v.ids.length <= k) return v;
+  const keep = new Set(strongest(v, k));
+  return fromPairs([...v.ids].flatMap((id, i) => (keep.has(id) ? [[id, v.weights[i]!] as [number, number]] : [])));
+}
