@@ -15,6 +15,7 @@ import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/config/load.js';
 import { silentLogger } from '../src/logger.js';
 import { StoryRepo } from '../src/db/stories.js';
+import { runCli } from '../src/cli.js';
 import { ROOT, tempDir, writeConfig } from './helpers/app.js';
 import { FeedServer, rss } from './helpers/feed-server.js';
 import { AGGREGATOR_COPY, PATRIOT_WEEK, type WeekItem } from './fixtures/patriot-week.js';
@@ -301,8 +302,26 @@ describe('stories are events: a cold start on a week of same-topic news', () => 
       const pledge = repo.get(storyOfEvent('germany-pledge'))!;
       const reaction = repo.get(storyOfEvent('russia-warns-germany'))!;
       expect(reaction.id).not.toBe(pledge.id);
-    } finally {
       app.close();
+
+      // `explain` says what decided a joined report, term by term.
+      const joined = items.find((i) => i.outlet === 'Beta Wire' && i.event === 'germany-pledge')!;
+      const lines: string[] = [];
+      expect(await runCli(['--config', config, 'explain', link(joined)], (l) => lines.push(l))).toBe(0);
+      const text = lines.join('\n');
+      expect(text).toMatch(/joined: the model puts the probability that it reports this story's event at 0\.\d+/);
+      expect(text).toMatch(/^ {3}[+−] \d+\.\d\d {2}\S/m);
+      const json: string[] = [];
+      await runCli(['--config', config, 'stories', '--json'], (l) => json.push(l));
+      const stories = JSON.parse(json.join('\n')) as { threadId: number | null; articles: unknown[] }[];
+      expect(stories).toHaveLength(new Set(items.map((i) => i.event)).size);
+      expect(stories.every((s) => typeof s.threadId === 'number')).toBe(true);
+    } finally {
+      try {
+        app.close();
+      } catch {
+        /* closed above */
+      }
       cleanup();
       await server.stop();
     }

@@ -2,11 +2,11 @@ import { IdfModel } from '../stories/idf.js';
 import { StoryClusterer } from '../stories/clusterer.js';
 import { docFeatures, docTerms } from '../stories/features.js';
 import { EventModel, type EventModelData, type LogisticWeights, type Variants } from '../stories/event-model.js';
-import { JOIN_FEATURES, TIME_FEATURES, type JoinFeatures, type MergeFeatures } from '../stories/pair-features.js';
+import { JOIN_FEATURES, type JoinFeatures, type MergeFeatures } from '../stories/pair-features.js';
 import { TopicWeights } from '../stories/weights.js';
 import { evaluateStories, type LabelledDoc } from './stories.js';
 
-/** One labelled comparison: features (time features zero when undated) and the truth. */
+/** One labelled comparison: its features and the truth. */
 export interface Pair {
   x: JoinFeatures | MergeFeatures;
   y: 0 | 1;
@@ -49,11 +49,6 @@ export function joinPairs(docs: LabelledDoc[], options: TrainOptions): Pair[] {
     clusterer.restore(id, f);
   }
   return pairs;
-}
-
-/** The same pairs as they would be without dates. */
-export function undated(pairs: Pair[]): Pair[] {
-  return pairs.map((p) => ({ y: p.y, x: { ...p.x, ...Object.fromEntries([...TIME_FEATURES].map((f) => [f, 0])), timeKnown: false } as Pair['x'] }));
 }
 
 /**

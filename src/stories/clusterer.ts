@@ -69,8 +69,9 @@ const MAX_POSTINGS = 10;
  * holding a copy of it (same normalised title, or SimHash within 6 bits), else compared with the
  * candidate stories (those sharing one of its strongest terms, and those begun close in time)
  * and joins the most probable one when the learned model says it reports the same event, else
- * opens a new story. A story that grew is then compared with its neighbours, and one that the
- * merge model finds to be the same event told in other words is folded into it.
+ * opens a new story. Undated stories that grew are then compared with their neighbours and
+ * folded together when the merge rule says they are one event; dated stories are never merged
+ * (src/eval/train.ts says why).
  *
  * A story is compared through its core, its first reports, never through everything it has
  * absorbed: a centroid that drifts with every member chains one event to the next ("Germany

@@ -77,25 +77,12 @@ export const JOIN_FEATURES = [
   'titleSoon',
 ] as const;
 
-/** How two stories are compared before one is folded into the other. */
-export const MERGE_FEATURES = [
-  'titleCentroid',
-  'textCentroid',
-  'textSeed',
-  'textLinkMean',
-  'textLinkMax',
-  'titleLinkMax',
-  'namesShared',
-  'figureShared',
-  'smallerSize',
-  'largerSize',
-  // Time: absent (zero) when a date is unknown.
-  'daysBetween',
-  'within12h',
-  'within2d',
-] as const;
+/**
+ * How two stories are compared before one is folded into the other (undated stories only: dated
+ * ones are never merged, see src/eval/train.ts). The cores' centroids, names, sizes and time.
+ */
+export const MERGE_FEATURES = ['titleCentroid', 'textCentroid', 'namesShared', 'smallerSize', 'daysBetween'] as const;
 
-export const TIME_FEATURES = new Set<string>(['daysFromFirst', 'daysFromSpan', 'within12h', 'within2d', 'textSoon', 'titleSoon', 'daysBetween']);
 
 export type JoinFeatureName = (typeof JOIN_FEATURES)[number];
 export type MergeFeatureName = (typeof MERGE_FEATURES)[number];
@@ -103,8 +90,6 @@ export type JoinFeatures = Record<JoinFeatureName, number> & { timeKnown: boolea
 export type MergeFeatures = Record<MergeFeatureName, number> & { timeKnown: boolean };
 
 const HOUR = 3_600_000;
-/** Core reports compared pairwise between two stories (bounded: 4 × 4 comparisons). */
-const LINK_MEMBERS = 4;
 
 /** An article against a story. */
 export function joinFeatures(m: StoryMember, s: StoryView, local?: (termId: number) => number): JoinFeatures {
@@ -178,41 +163,19 @@ export function relate(xs: JoinFeatures[]): void {
 
 /** Two stories against each other (symmetric). */
 export function mergeFeatures(a: StoryView, b: StoryView, weights: TermWeighter): MergeFeatures {
-  let linkSum = 0, links = 0, textLinkMax = 0, titleLinkMax = 0;
-  for (const x of a.core.slice(0, LINK_MEMBERS)) {
-    for (const y of b.core.slice(0, LINK_MEMBERS)) {
-      const te = dot(x.body, y.body);
-      linkSum += te;
-      links++;
-      textLinkMax = Math.max(textLinkMax, te);
-      titleLinkMax = Math.max(titleLinkMax, dot(x.title, y.title));
-    }
-  }
-  let union = 0, shared = 0, figuresShared = 0;
+  let union = 0, shared = 0;
   for (const n of new Set([...a.names.keys(), ...b.names.keys()])) {
     const w = weights.weight(n);
     union += w;
-    if (a.names.has(n) && b.names.has(n)) {
-      shared += w;
-      if (n.startsWith('#')) figuresShared++;
-    }
+    if (a.names.has(n) && b.names.has(n)) shared += w;
   }
   const timeKnown = a.first !== undefined && b.first !== undefined;
-  const gap = timeKnown ? Math.abs(a.first! - b.first!) : 0;
   return {
     titleCentroid: cosine(a.titleSum, a.titleNorm2, b.titleSum, b.titleNorm2),
     textCentroid: cosine(a.bodySum, a.bodyNorm2, b.bodySum, b.bodyNorm2),
-    textSeed: a.core[0] && b.core[0] ? dot(a.core[0].body, b.core[0].body) : 0,
-    textLinkMean: links ? linkSum / links : 0,
-    textLinkMax,
-    titleLinkMax,
     namesShared: union > 0 ? shared / union : 0,
-    figureShared: figuresShared > 0 ? 1 : 0,
     smallerSize: Math.log1p(Math.min(a.size, b.size)),
-    largerSize: Math.log1p(Math.max(a.size, b.size)),
-    daysBetween: Math.log1p(gap / (6 * HOUR)),
-    within12h: timeKnown ? Math.exp(-gap / (12 * HOUR)) : 0,
-    within2d: timeKnown ? Math.exp(-gap / (48 * HOUR)) : 0,
+    daysBetween: timeKnown ? Math.log1p(Math.abs(a.first! - b.first!) / (6 * HOUR)) : 0,
     timeKnown,
   };
 }
