@@ -16,6 +16,8 @@ interface Run {
   ms: number;
   perArticleUs: number;
   featuresUs: number;
+  storiesUs: number;
+  threadsUs: number;
   maxActive: number;
 }
 
@@ -46,7 +48,7 @@ export async function benchStories(corpus = path.resolve('../shared/corpus')): P
     const weights = new TopicWeights(idf, idf);
     const clusterer = new StoryClusterer(weights, { windowMs: 7 * DAY, model });
     const threads = new ThreadTracker(weights, { windowMs: 7 * DAY, threshold: 0.25, mergeThreshold: 0.19 });
-    let featureMs = 0;
+    let featureMs = 0, storyMs = 0, threadMs = 0;
     // As the pipeline does: a poll's articles teach the term statistics, then are grouped.
     for (let start = 0; start < docs.length; start += POLL) {
       const batch = docs.slice(start, start + POLL);
@@ -55,19 +57,25 @@ export async function benchStories(corpus = path.resolve('../shared/corpus')): P
       for (const f of features) idf.observe(docTerms(f));
       featureMs += performance.now() - f0;
       batch.forEach((d, i) => {
+        const s0 = performance.now();
         clusterer.add(d, features[i]);
+        const s1 = performance.now();
         threads.add(d.id, features[i]!);
+        threadMs += performance.now() - s1;
+        storyMs += s1 - s0;
         maxActive = Math.max(maxActive, clusterer.activeStories);
       });
     }
     const ms = performance.now() - started;
-    return { ms, perArticleUs: (ms * 1000) / docs.length, featuresUs: (featureMs * 1000) / docs.length, maxActive };
+    const us = (x: number) => (x * 1000) / docs.length;
+    return { ms, perArticleUs: us(ms), featuresUs: us(featureMs), storiesUs: us(storyMs), threadsUs: us(threadMs), maxActive };
   };
   const report = (name: string, rows: LabelledDoc[]) => {
     run(dated(rows, 1).slice(0, 2000)); // warm-up (JIT)
     const small = run(dated(rows, 1));
     const large = run(dated(rows, 4));
-    console.log(`  ${name}: ${rows.length} articles: ${(small.ms / 1000).toFixed(2)} s, ${small.perArticleUs.toFixed(0)} µs/article (features ${small.featuresUs.toFixed(0)} µs), ${small.maxActive} active stories at most`);
+    console.log(`  ${name}: ${rows.length} articles: ${(small.ms / 1000).toFixed(2)} s, ${small.perArticleUs.toFixed(0)} µs/article = features and term statistics ${small.featuresUs.toFixed(0)} + story ${small.storiesUs.toFixed(0)} + thread ${small.threadsUs.toFixed(0)} µs; ${small.maxActive} active stories at most`);
+    console.log(`  ${name}: grouping (features + story) ${(small.featuresUs + small.storiesUs).toFixed(0)} µs/article`);
     console.log(`  ${name}: ${rows.length * 4} articles (×4, +30 days each): ${(large.ms / 1000).toFixed(2)} s, ${large.perArticleUs.toFixed(0)} µs/article, ${large.maxActive} active stories at most`);
     console.log(`  ${name}: per-article cost ratio ×4/×1: ${(large.perArticleUs / small.perArticleUs).toFixed(2)}× (target ≤ 1.5×)`);
   };

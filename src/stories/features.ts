@@ -50,7 +50,10 @@ export function docFeatures(doc: ClusterDoc): DocFeatures {
   const lead = tokenize(doc.lead, { maxChars: LEAD_CHARS });
   const body = counts(title.terms);
   for (const t of lead.terms) body.set(t, (body.get(t) ?? 0) + 1);
-  const words = doc.text ? plainWords(doc.text.slice(0, HASH_WORDS * 10)).slice(0, HASH_WORDS) : [...title.words, ...lead.words];
+  // The fingerprint reads the article's opening: the words already split off headline and lead
+  // when they are enough, else the text's first words (one more pass, over a bounded prefix).
+  const opening = [...title.words, ...lead.words];
+  const words = doc.text && opening.length < HASH_WORDS ? plainWords(doc.text.slice(0, HASH_WORDS * 10)).slice(0, HASH_WORDS) : opening.slice(0, HASH_WORDS);
   return {
     title: counts(title.terms),
     body,
