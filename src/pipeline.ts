@@ -10,8 +10,7 @@ import type { FeedPollResult, Poller } from './ingest/poller.js';
 import { fetchArticleText } from './ingest/article-text.js';
 import { TopicMatcher } from './topics/matcher.js';
 import type { IdfModel } from './stories/idf.js';
-import { docFeatures, docTerms } from './stories/features.js';
-import { StoryService, clusterDocOf, type StoryArticle } from './stories/service.js';
+import { StoryService, type StoryArticle } from './stories/service.js';
 
 export interface PollReport {
   feeds: FeedPollResult[];
@@ -100,15 +99,18 @@ export class Pipeline {
     if (!rows.length) return { relevantArticles: 0, pagesFetched: 0, newStories: [], updatedStories: [] };
     const now = this.clock();
     const newSet = new Set(newIds);
+    // An edited article is analysed again.
+    this.stories.forget(updatedIds);
     // Every ingested article teaches the IDF, on-topic or not.
     this.db.transaction(() => {
-      for (const a of rows) if (newSet.has(a.id)) this.idf.observe(docTerms(docFeatures(clusterDocOf(storyArticle(a)))));
+      this.stories.learn(rows.filter((a) => newSet.has(a.id)).map(storyArticle));
       this.idfStore.flush(this.idf);
     })();
 
     let relevant = this.decide(rows, now);
     const fetched = await this.fetchThinPages(relevant);
     if (fetched.size) {
+      this.stories.forget(fetched);
       // Only the articles that gained page text can change their decisions.
       const redecided = this.decide([...fetched].map((id) => this.articles.get(id)!), now);
       relevant = [...relevant.filter((r) => !fetched.has(r.article.id)), ...redecided];

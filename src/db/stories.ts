@@ -73,10 +73,11 @@ export class StoryRepo {
 
   /** Of the given stories, those some subscriber has already been sent. */
   deliveredAmong(ids: number[]): Set<number> {
-    const out = new Set<number>();
-    const query = this.db.prepare('SELECT 1 FROM subscription_stories WHERE story_id = ? LIMIT 1').pluck();
-    for (const id of ids) if (query.get(id)) out.add(id);
-    return out;
+    const rows = this.db
+      .prepare('SELECT DISTINCT story_id FROM subscription_stories WHERE story_id IN (SELECT value FROM json_each(?))')
+      .pluck()
+      .all(JSON.stringify(ids)) as number[];
+    return new Set(rows);
   }
 
   /** How an article joined its stories: reason, probability and the comparison's evidence. */

@@ -74,7 +74,7 @@ function digestStory(repo: DigestStoryRepo, s: DigestCandidate, idf: () => IdfMo
  * publication time, each to its first article. In an update (`seenAt` set) the outlets new since
  * then come first: they are the news.
  */
-export function storySources(members: DigestMember[], headline: string, seenAt: number | null = null): DigestSource[] {
+function storySources(members: DigestMember[], headline: string, seenAt: number | null = null): DigestSource[] {
   const byTime = [...members].sort((a, b) => a.publishedAt - b.publishedAt || a.articleId - b.articleId);
   const lead = byTime.find((m) => stripWireSlug(m.title) === headline) ?? byTime[0];
   const ordered = lead ? [lead, ...byTime.filter((m) => m !== lead)] : byTime;

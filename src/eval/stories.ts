@@ -175,7 +175,7 @@ function checkSummaries(docs: LabelledDoc[], predicted: number[], idf: IdfModel)
 }
 
 /** Deterministic Fisher-Yates (mulberry32), so every run scores the same orders. */
-export function shuffle<T>(items: T[], seed: number): T[] {
+function shuffle<T>(items: T[], seed: number): T[] {
   let a = seed >>> 0;
   const random = () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -33,7 +33,7 @@ function prepare(docs: LabelledDoc[], options: TrainOptions) {
  * each compared with its candidate stories (and with its true story, if the lookup missed it),
  * then put into its TRUE story, so every comparison is made against correct stories.
  */
-export function joinPairs(docs: LabelledDoc[], options: TrainOptions): Pair[] {
+function joinPairs(docs: LabelledDoc[], options: TrainOptions): Pair[] {
   const { features, weights, order } = prepare(docs, options);
   const clusterer = new StoryClusterer(weights, { windowMs: options.windowMs, model: new EventModel(), mergeThreshold: 2 });
   const storyOf = new Map<string, number>();
@@ -55,7 +55,7 @@ export function joinPairs(docs: LabelledDoc[], options: TrainOptions): Pair[] {
  * L2-regularised logistic regression by Newton's method (IRLS): a few dozen features and a few
  * thousand pairs converge in a handful of steps, with no learning rate to pick.
  */
-export function fitLogistic(pairs: Pair[], features: readonly string[], l2 = 0.1): { bias: number; weights: Record<string, number> } {
+function fitLogistic(pairs: Pair[], features: readonly string[], l2 = 0.1): { bias: number; weights: Record<string, number> } {
   const k = features.length + 1;
   const rows = pairs.map((p) => [1, ...features.map((f) => (p.x as unknown as Record<string, number>)[f] ?? 0)]);
   const beta = new Array<number>(k).fill(0);
@@ -134,7 +134,7 @@ export function trainDated(docs: LabelledDoc[], options: TrainOptions): Pick<Eve
 export const OFF: LogisticWeights = { bias: -100, weights: {}, threshold: 2 };
 
 /** A one-feature rule as logistic weights: the probability passes 0.5 where `feature` passes `at`. */
-export function cutAt(feature: string, at: number): LogisticWeights {
+function cutAt(feature: string, at: number): LogisticWeights {
   return { bias: round(-STEEPNESS * at), weights: { [feature]: STEEPNESS }, threshold: 0.5 };
 }
 const STEEPNESS = 20;

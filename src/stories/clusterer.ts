@@ -1,6 +1,6 @@
 import { docFeatures, type ClusterDoc, type DocFeatures } from './features.js';
 import { NEAR_COPY_BITS, hamming, simhashBands } from './simhash.js';
-import type { TermWeighter } from './weights.js';
+import { weightedTerms, type TermWeighter } from './weights.js';
 import type { EventModel } from './event-model.js';
 import { joinFeatures, mergeFeatures, relate, summariseNames, type JoinFeatures, type MergeFeatures, type StoryMember, type StoryView } from './pair-features.js';
 import { EMPTY, Vocabulary, add as addVectors, dot, fromPairs, heaviest, norm2, strongest, type SparseVector } from './vectors.js';
@@ -30,10 +30,6 @@ export interface ClusterOptions {
   threshold?: number;
   /** Overrides the model's merge threshold; above 1 turns merging off. */
   mergeThreshold?: number;
-  /** How many first reports make a story's core, the part new articles are compared with. */
-  coreSize?: number;
-  /** How many of a doc's strongest terms look up candidate stories. */
-  candidateTerms?: number;
   /**
    * Stories a subscriber has already received: they keep their identity, so one of them is never
    * folded into another story (another story may be folded into it).
@@ -50,6 +46,10 @@ interface StoryState extends StoryView {
   hashes: [number, number][];
 }
 
+/** A story's first reports: its core, what new articles are compared with. */
+const CORE_SIZE = 8;
+/** An article's strongest terms, which look up candidate stories. */
+const CANDIDATE_TERMS = 10;
 const MAX_HASHES = 50;
 /** Terms kept per article vector. */
 const MAX_TERMS = 60;
@@ -91,25 +91,16 @@ export class StoryClusterer {
   private latest = -Infinity;
   private readonly recent = new RecentTerms(NEIGHBOUR_MS);
   private sinceEviction = 0;
-  private readonly coreSize: number;
-  private readonly candidateTerms: number;
 
   constructor(
     private readonly weights: TermWeighter,
     private readonly options: ClusterOptions,
     /** Makes the id of a new story (the database's row id in production). */
     private readonly newStoryId: () => number = counter(),
-  ) {
-    this.coreSize = options.coreSize ?? 8;
-    this.candidateTerms = options.candidateTerms ?? 10;
-  }
+  ) {}
 
   get activeStories(): number {
     return this.stories.size;
-  }
-
-  features(doc: ClusterDoc): DocFeatures {
-    return docFeatures(doc);
   }
 
   /** Places a document; returns its story and what put it there. */
@@ -175,12 +166,6 @@ export class StoryClusterer {
     return out;
   }
 
-  /** Compares a document with one story, candidate or not (for training). */
-  compare(f: DocFeatures, storyId: number): JoinFeatures | undefined {
-    const s = this.stories.get(storyId);
-    return s && this.inWindow(s, f.publishedAt) ? joinFeatures(this.member(f), s, this.recent.factor) : undefined;
-  }
-
   /** The stories a story could be folded with, with the comparison (for training and merging). */
   mergeCandidates(storyId: number): { storyId: number; x: MergeFeatures }[] {
     const s = this.stories.get(storyId);
@@ -227,7 +212,7 @@ export class StoryClusterer {
     const titles = new Set([...into.titles, ...from.titles]);
     const hashes = [...into.hashes, ...from.hashes].slice(0, MAX_HASHES);
     Object.assign(into, emptyStory(into.id));
-    for (const m of members.slice(0, this.coreSize)) this.addToCore(into, m);
+    for (const m of members.slice(0, CORE_SIZE)) this.addToCore(into, m);
     into.size = size;
     if (first !== undefined) into.first = first;
     if (last !== undefined) into.last = last;
@@ -248,19 +233,8 @@ export class StoryClusterer {
     return [...f.body.keys()].map((t) => this.vocabulary.id(t));
   }
 
-  /**
-   * Unit-length vector of log-scaled counts times term weights, cut to its heaviest terms: what
-   * a long text adds beyond them is background, and it would make every comparison cost more.
-   */
   private vector(counts: Map<string, number>): SparseVector {
-    let entries: [number, number][] = [];
-    for (const [t, n] of counts) entries.push([this.vocabulary.id(t), (1 + Math.log(n)) * this.weights.weight(t)]);
-    if (entries.length > MAX_TERMS) entries = entries.sort((a, b) => b[1] - a[1]).slice(0, MAX_TERMS);
-    let sum = 0;
-    for (const [, w] of entries) sum += w * w;
-    const norm = Math.sqrt(sum) || 1;
-    for (const e of entries) e[1] /= norm;
-    return fromPairs(entries);
+    return fromPairs(weightedTerms(counts, this.weights, MAX_TERMS).map(([t, w]) => [this.vocabulary.id(t), w]));
   }
 
   /**
@@ -291,7 +265,7 @@ export class StoryClusterer {
    */
   private candidates(t: number | undefined, vector: SparseVector): Set<number> {
     const out = new Set<number>();
-    for (const k of strongest(vector, this.candidateTerms)) {
+    for (const k of strongest(vector, CANDIDATE_TERMS)) {
       // Newest first, and only so many: a term common to thousands of undated headlines must not
       // make every article compare with thousands of stories.
       const posting = this.index.get(k);
@@ -330,7 +304,7 @@ export class StoryClusterer {
 
   private join(id: number, f: DocFeatures, m: StoryMember): void {
     const s = this.stories.get(id)!;
-    if (s.core.length < this.coreSize) this.addToCore(s, m);
+    if (s.core.length < CORE_SIZE) this.addToCore(s, m);
     if (f.titleKey) {
       s.titles.add(f.titleKey);
       this.titleIndex.set(f.titleKey, id);
@@ -352,7 +326,7 @@ export class StoryClusterer {
     s.bodyNorm2 = norm2(s.bodySum);
     for (const n of m.names.keys()) s.names.set(n, (s.names.get(n) ?? 0) + 1);
     summariseNames(s, this.weights);
-    for (const k of strongest(m.body, this.candidateTerms)) {
+    for (const k of strongest(m.body, CANDIDATE_TERMS)) {
       if (s.keys.has(k)) continue;
       let posting = this.index.get(k);
       if (!posting) this.index.set(k, (posting = []));

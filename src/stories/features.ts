@@ -38,7 +38,7 @@ export interface DocFeatures {
 }
 
 /** Characters of the lead that the similarity reads: an article's news is in its first paragraphs. */
-export const LEAD_CHARS = 1500;
+const LEAD_CHARS = 1500;
 /** Words of the text that the copy fingerprint reads. */
 const HASH_WORDS = 200;
 /** Below this many words a fingerprint is unreliable: short items fold by title or similarity. */
@@ -75,7 +75,7 @@ export function docTerms(f: DocFeatures): Set<string> {
 /** Live pages and roundups label their headlines ("Ukraine Latest: …", "Russia-Ukraine war live: …"). */
 const RUBRIC = /^[^:]{0,40}\b(?:latest|live|recap|updates?|briefing|at a glance|explainer|analysis|war)\b[^:]{0,20}:\s+/iu;
 
-export function stripRubric(title: string): string {
+function stripRubric(title: string): string {
   const rest = title.replace(RUBRIC, '');
   return rest.length >= 15 ? rest : title;
 }

@@ -36,6 +36,9 @@ export interface StoryOptions {
   threads: { threshold: number; mergeThreshold: number };
 }
 
+/** Articles whose features are kept between runs. */
+const FEATURE_CACHE_SIZE = 50_000;
+
 /** Below this, a description is a teaser: the page's first lines say more. */
 const MIN_LEAD = 80;
 
@@ -65,6 +68,7 @@ export class StoryService {
   private readonly topicDf: TopicDfStore;
   private readonly topicModels = new Map<string, IdfModel>();
   private readonly featureCache = new Map<number, DocFeatures>();
+  private readonly topicWords = new Map<string, Set<string>>();
 
   constructor(
     private readonly db: DB,
@@ -85,7 +89,9 @@ export class StoryService {
     const now = this.clock();
     const topic = this.topics.find((t) => t.id === topicId);
     const topicModel = this.topicModel(topicId);
-    const weights = new TopicWeights(this.idf, topicModel, topic ? topicWords(topic) : new Set());
+    let words = this.topicWords.get(topicId);
+    if (!words) this.topicWords.set(topicId, (words = topic ? topicWords(topic) : new Set()));
+    const weights = new TopicWeights(this.idf, topicModel, words);
     const earliest = todo[0]!.publishedAt;
     const active = this.repo.activeMembers(topicId, earliest - this.options.windowMs);
     const delivered = this.repo.deliveredAmong([...new Set(active.map((m) => m.story_id))]);
@@ -137,8 +143,6 @@ export class StoryService {
       }
       for (const id of [...changes.created, ...changes.updated]) this.repo.refresh(id, now);
     })();
-    // Keep the cache to the active window.
-    if (this.featureCache.size > 50_000) this.featureCache.clear();
     return changes;
   }
 
@@ -162,9 +166,24 @@ export class StoryService {
     return m;
   }
 
+  /**
+   * New articles teach the global term statistics, on-topic or not. Their features are kept, so
+   * the on-topic ones are not analysed again when they are grouped.
+   */
+  learn(articles: StoryArticle[]): void {
+    for (const a of articles) this.idf.observe(docTerms(this.features(a)));
+  }
+
+  /** The articles' text changed (a page was fetched): their features must be computed again. */
+  forget(ids: Iterable<number>): void {
+    for (const id of ids) this.featureCache.delete(id);
+  }
+
   private features(a: StoryArticle): DocFeatures {
     let f = this.featureCache.get(a.id);
     if (!f) {
+      // Bounded: the articles of a few polls, not the archive.
+      if (this.featureCache.size >= FEATURE_CACHE_SIZE) this.featureCache.clear();
       f = docFeatures(clusterDocOf(a));
       this.featureCache.set(a.id, f);
     }

@@ -1,5 +1,5 @@
 import type { DocFeatures } from './features.js';
-import type { TermWeighter } from './weights.js';
+import { weightedTerms, type TermWeighter } from './weights.js';
 
 export interface ThreadOptions {
   /** A thread takes new stories only while its last article is this recent. */
@@ -73,7 +73,7 @@ export class ThreadTracker {
     const id = this.resolve(threadId);
     if (!this.threads.has(id)) this.threads.set(id, { id, centroid: new Map(), norm2: 0, keys: new Set(), size: 0 });
     this.byArticle.set(articleId, id);
-    this.grow(id, f);
+    this.grow(id, this.vector(f), f.publishedAt);
   }
 
   /** Places an article in the closest active thread, or opens one; returns its thread. */
@@ -88,7 +88,7 @@ export class ThreadTracker {
     }
     const id = best?.id ?? this.open();
     this.byArticle.set(articleId, id);
-    this.grow(id, f);
+    this.grow(id, v, f.publishedAt);
     return this.mergeAround(id, f.publishedAt);
   }
 
@@ -98,14 +98,14 @@ export class ThreadTracker {
     return id;
   }
 
-  private grow(id: number, f: DocFeatures): void {
+  private grow(id: number, v: Map<string, number>, publishedAt: number | undefined): void {
     const t = this.threads.get(id)!;
-    for (const [term, w] of this.vector(f)) {
+    for (const [term, w] of v) {
       const old = t.centroid.get(term) ?? 0;
       t.centroid.set(term, old + w);
       t.norm2 += (old + w) ** 2 - old ** 2;
     }
-    if (f.publishedAt !== undefined) t.last = Math.max(t.last ?? f.publishedAt, f.publishedAt);
+    if (publishedAt !== undefined) t.last = Math.max(t.last ?? publishedAt, publishedAt);
     t.size++;
     if (t.centroid.size > 2 * CENTROID_TERMS) prune(t);
     if (t.size <= REINDEX_EVERY || t.size % REINDEX_EVERY === 0) this.reindex(t);
@@ -202,15 +202,9 @@ export class ThreadTracker {
     return out;
   }
 
-  /** Unit vector of the article's headline and lead under the current weights, its heaviest terms only. */
+  /** The article's vector, as the story grouper weighs it. */
   private vector(f: DocFeatures): Map<string, number> {
-    let entries: [string, number][] = [];
-    for (const [t, n] of f.body) entries.push([t, (1 + Math.log(n)) * this.weights.weight(t)]);
-    if (entries.length > ARTICLE_TERMS) entries = entries.sort((a, b) => b[1] - a[1]).slice(0, ARTICLE_TERMS);
-    let norm2 = 0;
-    for (const [, w] of entries) norm2 += w * w;
-    const norm = Math.sqrt(norm2) || 1;
-    return new Map(entries.map(([t, w]) => [t, w / norm]));
+    return new Map(weightedTerms(f.body, this.weights, ARTICLE_TERMS));
   }
 }
 

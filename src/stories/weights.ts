@@ -71,3 +71,19 @@ export function topicWordsOf(phrases: Iterable<string>): Set<string> {
   }
   return out;
 }
+
+/**
+ * An article's terms as unit-length weights (log-scaled count × term weight), cut to its `max`
+ * heaviest terms: what a long text adds beyond them is background, and it would make every
+ * comparison cost more. Stories and threads compare articles through this same vector.
+ */
+export function weightedTerms(counts: Map<string, number>, weights: TermWeighter, max: number): [string, number][] {
+  let entries: [string, number][] = [];
+  for (const [t, n] of counts) entries.push([t, (1 + Math.log(n)) * weights.weight(t)]);
+  if (entries.length > max) entries = entries.sort((a, b) => b[1] - a[1]).slice(0, max);
+  let sum = 0;
+  for (const [, w] of entries) sum += w * w;
+  const norm = Math.sqrt(sum) || 1;
+  for (const e of entries) e[1] /= norm;
+  return entries;
+}
