@@ -61,7 +61,13 @@ export const topicSchema = z.strictObject({
 
 export const configSchema = z.strictObject({
   database: z.string().min(1).default('data/news-digest.db'),
-  http: z.strictObject({ port: z.number().int().min(0).max(65535).default(8080) }).prefault({}),
+  http: z
+    .strictObject({
+      port: z.number().int().min(0).max(65535).default(8080),
+      /** Bind address of /healthz and /metrics: loopback unless the operator opens it (HTTP_HOST). */
+      host: z.string().min(1).default('127.0.0.1'),
+    })
+    .prefault({}),
   fetch: z
     .strictObject({
       timeout: duration.default(20_000),
@@ -69,6 +75,14 @@ export const configSchema = z.strictObject({
       maxRedirects: z.number().int().min(0).max(20).default(5),
       userAgent: z.string().min(1).default('news-digest/0.1 (+https://github.com/news-digest/news-digest)'),
       concurrency: z.number().int().positive().max(64).default(8),
+      /**
+       * Hosts (names, IPs or CIDR ranges) that may be fetched although they are loopback, private,
+       * link-local or otherwise internal. Empty: every internal address is refused.
+       */
+      allowHosts: z.array(z.string().min(1)).default([]),
+      /** Article pages fetched at once, and the most fetched per poll (the rest wait for the next). */
+      pageConcurrency: z.number().int().positive().max(32).default(4),
+      pageBudget: z.number().int().nonnegative().default(50),
     })
     .prefault({}),
   polling: z
@@ -109,6 +123,18 @@ export const configSchema = z.strictObject({
       maxStories: z.number().int().positive().max(100).default(10),
       firstLookback: duration.default(24 * 3_600_000),
       nothingNewNote: z.boolean().default(false),
+    })
+    .prefault({}),
+  delivery: z
+    .strictObject({
+      /** How long a digest that fails for transient reasons keeps being retried before it is dead-lettered. */
+      retryFor: duration.default(24 * 3_600_000),
+    })
+    .prefault({}),
+  retention: z
+    .strictObject({
+      /** Articles (with their decisions and story links) and digests older than this are pruned. */
+      maxAge: duration.default(90 * 86_400_000),
     })
     .prefault({}),
   feeds: z.array(feedSchema).default([]),
