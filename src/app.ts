@@ -5,6 +5,7 @@ import type { Logger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { Poller } from './ingest/poller.js';
 import { Pipeline } from './pipeline.js';
+import { AddressPolicy } from './ingest/address-policy.js';
 import { DeliveryService } from './delivery/service.js';
 
 /** Everything a command or the worker needs, built once from the config. */
@@ -29,6 +30,7 @@ export function createApp(
   const db = openDatabase(options.dbPath ?? config.database);
   const metrics = options.metrics ?? new Metrics();
   new FeedRepo(db).seed(config.feeds, clock());
+  const policy = new AddressPolicy(config.fetch.allowHosts);
   const poller = new Poller(
     db,
     {
@@ -36,12 +38,13 @@ export function createApp(
       concurrency: config.fetch.concurrency,
       defaultIntervalMs: config.polling.interval,
       maxBackoffMs: config.polling.maxBackoff,
+      policy,
     },
     log,
     metrics,
     clock,
   );
-  const pipeline = new Pipeline(db, config, poller, log, clock);
+  const pipeline = new Pipeline(db, config, poller, log, clock, policy);
   const delivery = new DeliveryService(db, config, log, metrics, { clock, sleep: options.sleep, owner: options.owner, idf: () => pipeline.idf });
   return {
     config,
@@ -52,6 +55,10 @@ export function createApp(
     pipeline,
     delivery,
     clock,
-    close: () => db.close(),
+    close: () => {
+      db.close();
+      // Kept-alive connections of the checked pool would hold the process open for seconds.
+      void policy.dispatcher.destroy();
+    },
   };
 }

@@ -1,4 +1,3 @@
-import pLimit from 'p-limit';
 import type { LoadedConfig } from './config/load.js';
 import type { DB } from './db/open.js';
 import type { FeedRow } from './db/feeds.js';
@@ -7,8 +6,10 @@ import { TopicDecisionRepo } from './db/topics.js';
 import { IdfStore } from './db/idf-store.js';
 import type { Logger } from './logger.js';
 import type { FeedPollResult, Poller } from './ingest/poller.js';
-import { fetchArticleText } from './ingest/article-text.js';
-import { TopicMatcher } from './topics/matcher.js';
+import { AddressPolicy } from './ingest/address-policy.js';
+import { PageFetcher, type PageResult } from './ingest/page-fetcher.js';
+import { isLockError, retryOnLock } from './db/lock-retry.js';
+import { TopicMatcher, type TopicDecision } from './topics/matcher.js';
 import type { IdfModel } from './stories/idf.js';
 import { StoryService, type StoryArticle } from './stories/service.js';
 
@@ -17,28 +18,52 @@ export interface PollReport {
   newArticles: number;
   updatedArticles: number;
   failedFeeds: number;
-  /** Articles found on some topic, among the new and updated ones. */
+  /** Articles processed (topics, statistics, stories) in this run, new or left from before. */
+  processedArticles: number;
+  /** Articles found on some topic, among those processed. */
   relevantArticles: number;
   pagesFetched: number;
   newStories: number;
   updatedStories: number;
+  /** Articles still waiting (for their page, or for the database), processed by the next run. */
+  pendingArticles: number;
   durationMs: number;
 }
 
 export interface ProcessResult {
+  processedArticles: number;
   relevantArticles: number;
   pagesFetched: number;
   newStories: number[];
   updatedStories: number[];
+  pendingArticles: number;
 }
+
+export interface ProcessOptions {
+  /**
+   * How long a run waits for the article pages it started: the worker waits a little and lets
+   * slow pages finish in the background (their articles wait for the next tick); the CLI waits.
+   */
+  pageWaitMs?: number;
+}
+
+/** Articles read and committed together: one short write transaction each. */
+const BATCH = 200;
+/** Batches per run at most, so one run cannot hold the worker's tick for long. */
+const MAX_BATCHES = 50;
 
 function storyArticle(a: ArticleRow): StoryArticle {
   return { id: a.id, title: a.title, description: a.description, body: a.page_text ?? a.content, publishedAt: a.published_at, source: a.source };
 }
 
+type Judged = { article: ArticleRow; decisions: TopicDecision[]; topics: string[] };
+
 /**
- * One run of the data flow: poll feeds, then for what they brought: learn term statistics,
- * decide topics, fetch thin articles' pages, assign stories, and re-summarise changed stories.
+ * One run of the data flow: poll feeds, then process what is stored and not yet processed:
+ * decide topics, fetch thin on-topic articles' pages, learn term statistics, assign stories,
+ * and write the changed stories' summaries. An article is marked processed in the transaction
+ * that stores its decisions and its story, so a crash or a lock at any point loses nothing: what
+ * is unprocessed is found again by the next run (and at start), and never processed twice.
  */
 export class Pipeline {
   private readonly articles: ArticleRepo;
@@ -47,6 +72,7 @@ export class Pipeline {
   private readonly matchers: TopicMatcher[];
   private idfModel: IdfModel | undefined;
   private storyService: StoryService | undefined;
+  readonly pages: PageFetcher;
 
   constructor(
     readonly db: DB,
@@ -54,11 +80,14 @@ export class Pipeline {
     readonly poller: Poller,
     readonly log: Logger,
     readonly clock: () => number,
+    readonly policy: AddressPolicy = new AddressPolicy(config.fetch.allowHosts),
   ) {
     this.articles = new ArticleRepo(db);
     this.decisions = new TopicDecisionRepo(db);
     this.idfStore = new IdfStore(db);
     this.matchers = config.topics.map((t) => new TopicMatcher(t));
+    const f = config.fetch;
+    this.pages = new PageFetcher({ timeoutMs: f.timeout, maxBytes: f.maxBytes, maxRedirects: f.maxRedirects, userAgent: f.userAgent }, policy, f.pageConcurrency);
   }
 
   /** The IDF model, loaded from the database on first use. */
@@ -82,116 +111,195 @@ export class Pipeline {
     ));
   }
 
-  async poll(feeds?: FeedRow[]): Promise<PollReport> {
+  /** The in-memory statistics may hold what a failed transaction did not store: read them again. */
+  private resetCaches(): void {
+    this.idfModel = undefined;
+    this.storyService = undefined;
+  }
+
+  async poll(feeds?: FeedRow[], options: ProcessOptions = {}): Promise<PollReport> {
     const started = performance.now();
     const results = feeds ? await this.poller.pollAll(feeds) : await this.poller.pollAll();
-    return this.report(results, started);
+    return this.report(results, started, options);
   }
 
-  async pollDue(): Promise<PollReport> {
+  async pollDue(options: ProcessOptions = { pageWaitMs: 5000 }): Promise<PollReport> {
     const started = performance.now();
-    return this.report(await this.poller.pollDue(), started);
+    return this.report(await this.poller.pollDue(), started, options);
   }
 
-  /** Topics → page text → stories → summaries for the given articles. */
-  async process(newIds: number[], updatedIds: number[]): Promise<ProcessResult> {
-    const rows = [...newIds, ...updatedIds].map((id) => this.articles.get(id)).filter((a): a is ArticleRow => a !== undefined);
-    if (!rows.length) return { relevantArticles: 0, pagesFetched: 0, newStories: [], updatedStories: [] };
-    const now = this.clock();
-    const newSet = new Set(newIds);
-    // An edited article is analysed again.
-    this.stories.forget(updatedIds);
-    // Every ingested article teaches the IDF, on-topic or not.
-    this.db.transaction(() => {
-      this.stories.learn(rows.filter((a) => newSet.has(a.id)).map(storyArticle));
-      this.idfStore.flush(this.idf);
-    })();
-
-    let relevant = this.decide(rows, now);
-    const fetched = await this.fetchThinPages(relevant);
-    if (fetched.size) {
-      this.stories.forget(fetched);
-      // Only the articles that gained page text can change their decisions.
-      const redecided = this.decide([...fetched].map((id) => this.articles.get(id)!), now);
-      relevant = [...relevant.filter((r) => !fetched.has(r.article.id)), ...redecided];
-    }
-    const pagesFetched = fetched.size;
-
+  /** Processes the stored articles not processed yet, in batches, then writes changed summaries. */
+  async processPending(options: ProcessOptions = {}): Promise<ProcessResult> {
+    const total: ProcessResult = { processedArticles: 0, relevantArticles: 0, pagesFetched: 0, newStories: [], updatedStories: [], pendingArticles: 0 };
     const created = new Set<number>();
     const updated = new Set<number>();
-    for (const matcher of this.matchers) {
-      const topicArticles = relevant.filter((r) => r.topics.includes(matcher.topic.id)).map((r) => r.article);
-      if (!topicArticles.length) continue;
-      const changes = this.stories.assign(matcher.topic.id, topicArticles.map(storyArticle));
-      changes.created.forEach((id) => created.add(id));
-      changes.updated.forEach((id) => updated.add(id));
+    let after = 0;
+    let pagesLeft = this.config.fetch.pageBudget;
+    for (let i = 0; i < MAX_BATCHES; i++) {
+      const ids = this.articles.pending(BATCH, after);
+      if (!ids.length) break;
+      after = ids[ids.length - 1]!;
+      const batch = await this.processBatch(ids, pagesLeft, options);
+      pagesLeft -= batch.pagesStarted;
+      total.processedArticles += batch.processed;
+      total.relevantArticles += batch.relevant;
+      total.pagesFetched += batch.pagesFetched;
+      batch.created.forEach((id) => created.add(id));
+      batch.updated.forEach((id) => updated.add(id));
     }
-    // Edited articles already in a story change its text: re-summarise those stories too.
-    for (const id of updatedIds) {
-      for (const sid of this.db.prepare('SELECT story_id FROM story_articles WHERE article_id = ?').pluck().all(id) as number[]) if (!created.has(sid)) updated.add(sid);
+    try {
+      await retryOnLock(() => this.stories.summarisePending());
+    } catch (err) {
+      // The stories stay marked; the next run writes their summaries.
+      this.log.warn({ err: (err as Error).message }, 'summaries postponed');
     }
-    this.stories.summarise([...created, ...updated]);
-    return { relevantArticles: new Set(relevant.map((r) => r.article.id)).size, pagesFetched, newStories: [...created], updatedStories: [...updated] };
+    total.newStories = [...created];
+    total.updatedStories = [...updated].filter((id) => !created.has(id));
+    total.pendingArticles = this.articles.pendingCount();
+    return total;
   }
 
-  /** Stores every topic decision; returns the articles relevant to at least one topic. */
-  private decide(rows: ArticleRow[], now: number): { article: ArticleRow; topics: string[] }[] {
-    const out: { article: ArticleRow; topics: string[] }[] = [];
-    this.db.transaction(() => {
-      for (const a of rows) {
-        const topics: string[] = [];
-        for (const m of this.matchers) {
-          const d = m.match({ title: a.title, description: a.description, body: a.page_text ?? a.content, url: a.url });
-          this.decisions.save(a.id, d, now);
-          if (d.relevant) topics.push(d.topicId);
+  private async processBatch(ids: number[], pageBudget: number, options: ProcessOptions) {
+    const out = { processed: 0, relevant: 0, pagesFetched: 0, pagesStarted: 0, created: new Set<number>(), updated: new Set<number>() };
+    const rows = ids.map((id) => this.articles.get(id)).filter((a): a is ArticleRow => a !== undefined);
+    const now = this.clock();
+    // An edited article is analysed again.
+    this.stories.forget(rows.filter((a) => a.learned).map((a) => a.id));
+    let judged = rows.map((a) => this.judge(a));
+
+    // Thin on-topic articles wait for their page (fetched once, in its own pool and budget).
+    const waits: Promise<unknown>[] = [];
+    const asked = new Set<number>();
+    const waiting = new Set<number>();
+    for (const j of judged) {
+      const a = j.article;
+      if (!j.topics.length || !this.config.articles.fetchPages || a.page_fetched_at !== null) continue;
+      if (`${a.description}\n${a.content}`.length >= this.config.articles.minTextChars) continue;
+      if (!this.pages.isFetching(a.id)) {
+        if (out.pagesStarted >= pageBudget) {
+          waiting.add(a.id);
+          continue;
         }
-        if (topics.length) out.push({ article: a, topics });
+        out.pagesStarted++;
       }
-    })();
+      waiting.add(a.id);
+      asked.add(a.id);
+      waits.push(this.pages.fetch(a.id, a.link).then((r) => this.storePage(a.id, r)).then(() => waiting.delete(a.id)));
+    }
+    if (waits.length) await waitAtMost(Promise.allSettled(waits), options.pageWaitMs);
+    if (waits.length || waiting.size) {
+      const fetched = new Set([...asked].filter((id) => !waiting.has(id)));
+      if (fetched.size) {
+        this.stories.forget(fetched);
+        judged = judged.map((j) => (fetched.has(j.article.id) ? this.judge(this.articles.get(j.article.id)!) : j));
+        out.pagesFetched = [...fetched].filter((id) => this.articles.get(id)?.page_text).length;
+      }
+      judged = judged.filter((j) => !waiting.has(j.article.id));
+    }
+    if (!judged.length) return out;
+
+    try {
+      const result = await retryOnLock(() => this.commit(judged, now));
+      Object.assign(out, { processed: result.processed, relevant: result.relevant, created: result.created, updated: result.updated });
+    } catch (err) {
+      this.resetCaches();
+      if (isLockError(err)) {
+        this.log.warn({ articles: judged.length }, 'processing postponed: the database stayed locked; the next run takes these articles');
+        return out;
+      }
+      if (judged.length === 1) {
+        // One article that cannot be processed is set aside with the reason, not retried forever.
+        const a = judged[0]!.article;
+        this.log.error({ article: a.id, url: a.url, err: (err as Error).message }, 'article could not be processed; set aside');
+        await retryOnLock(() => this.articles.markProcessed(a.id, now, (err as Error).message));
+        return out;
+      }
+      // Find the article that fails: the others are processed one by one.
+      for (const j of judged) {
+        const one = await this.processBatch([j.article.id], 0, { pageWaitMs: 0 });
+        out.processed += one.processed;
+        out.relevant += one.relevant;
+        one.created.forEach((id) => out.created.add(id));
+        one.updated.forEach((id) => out.updated.add(id));
+      }
+    }
     return out;
   }
 
-  /** Relevant articles whose feed gave little text get their page fetched once; returns the ids that got text. */
-  private async fetchThinPages(relevant: { article: ArticleRow }[]): Promise<Set<number>> {
-    const { articles, fetch } = this.config;
-    const fetched = new Set<number>();
-    if (!articles.fetchPages) return fetched;
-    const thin = relevant
-      .map((r) => r.article)
-      .filter((a) => a.page_fetched_at === null && `${a.description}\n${a.content}`.length < articles.minTextChars);
-    const limit = pLimit(4);
-    await Promise.all(
-      thin.map((a) =>
-        limit(async () => {
-          try {
-            const text = await fetchArticleText(a.link, { timeoutMs: fetch.timeout, maxBytes: fetch.maxBytes, maxRedirects: fetch.maxRedirects, userAgent: fetch.userAgent });
-            this.articles.setPageText(a.id, text, null, this.clock());
-            fetched.add(a.id);
-          } catch (err) {
-            // Keep the feed text; remember the failure so the page is not fetched again.
-            this.articles.setPageText(a.id, null, (err as Error).message, this.clock());
-            this.log.debug({ url: a.link, err: (err as Error).message }, 'article page not used');
-          }
-        }),
-      ),
-    );
-    return fetched;
+  /** Topic decisions of one article (not stored yet). */
+  private judge(a: ArticleRow): Judged {
+    const decisions = this.matchers.map((m) => m.match({ title: a.title, description: a.description, body: a.page_text ?? a.content, url: a.url }));
+    return { article: a, decisions, topics: decisions.filter((d) => d.relevant).map((d) => d.topicId) };
   }
 
-  private async report(results: FeedPollResult[], started: number): Promise<PollReport> {
+  private async storePage(id: number, r: PageResult): Promise<void> {
+    if (r.error?.startsWith('refused')) this.log.info({ article: id }, `article page not fetched: ${r.error}`);
+    else if (r.error !== null) this.log.debug({ article: id, err: r.error }, 'article page not used');
+    // Keep the feed text on failure; the failure is remembered so the page is not fetched again.
+    await retryOnLock(() => this.articles.setPageText(id, r.text, r.error, this.clock()));
+  }
+
+  /**
+   * One write transaction (IMMEDIATE: the write lock first, so two processes serialise here):
+   * the articles still unprocessed and unchanged since they were read teach the term statistics,
+   * get their decisions and stories, and are marked processed, all or nothing.
+   */
+  private commit(judged: Judged[], now: number) {
+    const created = new Set<number>();
+    const updated = new Set<number>();
+    let processed = 0;
+    let relevant = 0;
+    this.db
+      .transaction(() => {
+        const fresh = judged.filter((j) => this.articles.stillPending(j.article.id, j.article.updated_at));
+        if (!fresh.length) return;
+        this.stories.learn(fresh.filter((j) => !j.article.learned).map((j) => storyArticle(j.article)));
+        this.idfStore.flush(this.idf);
+        for (const j of fresh) for (const d of j.decisions) this.decisions.save(j.article.id, d, now);
+        // Edited articles already in stories change those stories.
+        for (const j of fresh) if (j.article.learned) this.stories.touchStoriesOf(j.article.id).forEach((id) => updated.add(id));
+        for (const matcher of this.matchers) {
+          const topicArticles = fresh.filter((j) => j.topics.includes(matcher.topic.id)).map((j) => storyArticle(j.article));
+          if (!topicArticles.length) continue;
+          const changes = this.stories.assign(matcher.topic.id, topicArticles);
+          changes.created.forEach((id) => created.add(id));
+          changes.updated.forEach((id) => updated.add(id));
+        }
+        for (const j of fresh) this.articles.markProcessed(j.article.id, now);
+        processed = fresh.length;
+        relevant = fresh.filter((j) => j.topics.length).length;
+      })
+      .immediate();
+    return { processed, relevant, created, updated };
+  }
+
+  private async report(results: FeedPollResult[], started: number, options: ProcessOptions): Promise<PollReport> {
     const newIds = results.flatMap((r) => r.newIds);
     const updatedIds = results.flatMap((r) => r.updatedIds);
-    const processed = await this.process(newIds, updatedIds);
+    const processed = await this.processPending(options);
     return {
       feeds: results,
       newArticles: newIds.length,
       updatedArticles: updatedIds.length,
       failedFeeds: results.filter((r) => r.status === 'error').length,
+      processedArticles: processed.processedArticles,
       relevantArticles: processed.relevantArticles,
       pagesFetched: processed.pagesFetched,
       newStories: processed.newStories.length,
       updatedStories: processed.updatedStories.length,
+      pendingArticles: processed.pendingArticles,
       durationMs: performance.now() - started,
     };
   }
+}
+
+/** Waits for `p`, or `ms` at most (undefined: as long as it takes). */
+async function waitAtMost(p: Promise<unknown>, ms: number | undefined): Promise<void> {
+  if (ms === undefined) {
+    await p;
+    return;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([p, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }

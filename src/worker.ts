@@ -59,9 +59,9 @@ export async function startWorker(app: App, options: WorkerOptions = {}): Promis
     schedule: config.polling.tick,
     run: async () => {
       const report = await pipeline.pollDue();
-      if (report.feeds.length) {
+      if (report.feeds.length || report.processedArticles) {
         log.info(
-          { feeds: report.feeds.length, failed: report.failedFeeds, newArticles: report.newArticles, updated: report.updatedArticles, onTopic: report.relevantArticles, newStories: report.newStories, updatedStories: report.updatedStories, ms: Math.round(report.durationMs) },
+          { feeds: report.feeds.length, failed: report.failedFeeds, newArticles: report.newArticles, updated: report.updatedArticles, processed: report.processedArticles, pending: report.pendingArticles, onTopic: report.relevantArticles, newStories: report.newStories, updatedStories: report.updatedStories, ms: Math.round(report.durationMs) },
           'polled due feeds',
         );
       }

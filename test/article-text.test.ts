@@ -25,7 +25,8 @@ describe('article page text for thin feed items', () => {
         { title: 'Local football club wins cup', link: server.url('/sport.html'), guid: 'n3', date: 'Tue, 03 Mar 2026 12:00:00 GMT', description: 'A short item.' },
       ]),
     });
-    env = testApp({ articles: { fetchPages: true, minTextChars: 400 }, feeds: [{ url: server.url('/feed.xml') }] });
+    // The page server is on loopback: allowed by name, as an operator would allow an internal host.
+    env = testApp({ articles: { fetchPages: true, minTextChars: 400 }, fetch: { allowHosts: [`127.0.0.1:${server.port}`] }, feeds: [{ url: server.url('/feed.xml') }] });
   });
   afterAll(async () => {
     env.cleanup();

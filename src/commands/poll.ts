@@ -19,5 +19,7 @@ export function formatPollReport(report: PollReport): string[] {
   const ok = report.feeds.length - report.failedFeeds;
   lines.push(`${report.feeds.length} feeds polled (${ok} ok, ${report.failedFeeds} failed): ${report.newArticles} new articles, ${report.updatedArticles} updated, in ${(report.durationMs / 1000).toFixed(1)} s`);
   lines.push(`${report.relevantArticles} on topic${report.pagesFetched ? ` (${report.pagesFetched} pages fetched)` : ''}: ${report.newStories} new stories, ${report.updatedStories} updated stories`);
+  if (report.processedArticles !== report.newArticles + report.updatedArticles) lines.push(`${report.processedArticles} articles processed (including those left by an earlier run)`);
+  if (report.pendingArticles) lines.push(`${report.pendingArticles} articles wait for their page or the database: the next poll processes them`);
   return lines;
 }

@@ -19,6 +19,9 @@ export interface ArticleRow {
   page_text: string | null;
   page_fetched_at: number | null;
   page_error: string | null;
+  processed_at: number | null;
+  learned: number;
+  process_error: string | null;
 }
 
 export type UpsertOutcome = 'new' | 'updated' | 'unchanged';
@@ -36,7 +39,8 @@ export class ArticleRepo {
     this.insert = db.prepare(`INSERT INTO articles (feed_id, guid, url, link, title, description, content, author, source, published_at, first_seen_at, updated_at, content_hash)
       VALUES (@feedId, @guid, @url, @link, @title, @description, @content, @author, @source, @publishedAt, @now, @now, @contentHash)`);
     this.update = db.prepare(`UPDATE articles SET guid = coalesce(@guid, guid), url = @url, link = @link, title = @title, description = @description,
-      content = @content, author = @author, source = coalesce(@source, source), published_at = @publishedAt, updated_at = @now, content_hash = @contentHash WHERE id = @id`);
+      content = @content, author = @author, source = coalesce(@source, source), published_at = @publishedAt, updated_at = @now, content_hash = @contentHash,
+      processed_at = NULL, process_error = NULL WHERE id = @id`);
   }
 
   /**
@@ -75,6 +79,32 @@ export class ArticleRepo {
 
   setPageText(id: number, text: string | null, error: string | null, now: number): void {
     this.db.prepare('UPDATE articles SET page_text = ?, page_error = ?, page_fetched_at = ? WHERE id = ?').run(text, error, now, id);
+  }
+
+  /** Articles stored but not processed yet (new, edited, or left by a crash), oldest first. */
+  pending(limit: number, afterId = 0): number[] {
+    return this.db.prepare('SELECT id FROM articles WHERE processed_at IS NULL AND id > ? ORDER BY id LIMIT ?').pluck().all(afterId, limit) as number[];
+  }
+
+  pendingCount(): number {
+    return this.db.prepare('SELECT count(*) FROM articles WHERE processed_at IS NULL').pluck().get() as number;
+  }
+
+  /** The oldest unprocessed article's first-seen time: how far processing lags behind. */
+  oldestPendingSeenAt(): number | null {
+    return (this.db.prepare('SELECT first_seen_at FROM articles WHERE processed_at IS NULL ORDER BY id LIMIT 1').pluck().get() as number | undefined) ?? null;
+  }
+
+  /**
+   * Is the article still as it was read: unprocessed and not edited since? Checked inside the
+   * processing transaction, so a second process or an edit meanwhile is never processed twice.
+   */
+  stillPending(id: number, updatedAt: number): boolean {
+    return this.db.prepare('SELECT 1 FROM articles WHERE id = ? AND processed_at IS NULL AND updated_at = ?').get(id, updatedAt) !== undefined;
+  }
+
+  markProcessed(id: number, now: number, error: string | null = null): void {
+    this.db.prepare('UPDATE articles SET processed_at = ?, learned = 1, process_error = ? WHERE id = ?').run(now, error, id);
   }
 
   count(): number {

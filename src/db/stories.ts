@@ -102,7 +102,7 @@ export class StoryRepo {
     // Moved reports are new to the surviving story's readers: they count as added now.
     this.db.prepare('UPDATE OR IGNORE story_articles SET story_id = ?, added_at = ? WHERE story_id = ?').run(into, now, from);
     this.db.prepare('DELETE FROM story_articles WHERE story_id = ?').run(from);
-    this.db.prepare('UPDATE stories SET merged_into = ?, article_count = 0, source_count = 0, updated_at = ? WHERE id = ?').run(into, now, from);
+    this.db.prepare('UPDATE stories SET merged_into = ?, article_count = 0, source_count = 0, updated_at = ?, needs_summary = 0 WHERE id = ?').run(into, now, from);
     this.db.prepare('UPDATE stories SET merged_into = ? WHERE merged_into = ?').run(into, from);
   }
 
@@ -115,12 +115,22 @@ export class StoryRepo {
         article_count = (SELECT count(*) FROM story_articles WHERE story_id = stories.id),
         source_count = (SELECT count(DISTINCT coalesce(a.source, f.title, a.feed_id)) FROM story_articles sa JOIN articles a ON a.id = sa.article_id
                         JOIN feeds f ON f.id = a.feed_id WHERE sa.story_id = stories.id),
-        updated_at = ? WHERE id = ?`)
+        updated_at = ?, needs_summary = 1 WHERE id = ?`)
       .run(now, storyId);
   }
 
+  /** Live stories whose summary must be written again, oldest change first. */
+  needingSummary(limit: number): number[] {
+    return this.db.prepare('SELECT id FROM stories WHERE needs_summary = 1 ORDER BY id LIMIT ?').pluck().all(limit) as number[];
+  }
+
+  /** The stories an article belongs to (one per topic at most). */
+  storiesOfArticle(articleId: number): number[] {
+    return this.db.prepare('SELECT story_id FROM story_articles WHERE article_id = ?').pluck().all(articleId) as number[];
+  }
+
   setSummary(storyId: number, title: string, summary: string, now: number): void {
-    this.db.prepare('UPDATE stories SET title = ?, summary = ?, summarised_at = ? WHERE id = ?').run(title, summary, now, storyId);
+    this.db.prepare('UPDATE stories SET title = ?, summary = ?, summarised_at = ?, needs_summary = 0 WHERE id = ?').run(title, summary, now, storyId);
   }
 
   get(id: number): StoryRow | undefined {

@@ -1,7 +1,7 @@
 import { Readability } from '@mozilla/readability';
 import { parseHTML } from 'linkedom';
 import { decodeBody } from './charset.js';
-import { fetchResource, PAGE_ACCEPT, type FetchLimits } from './fetch.js';
+import { fetchResource, PAGE_ACCEPT, type FetchLimits, type FetchPolicy } from './fetch.js';
 import { htmlToText } from './text.js';
 import { stripBoilerplate } from './boilerplate.js';
 
@@ -10,8 +10,8 @@ import { stripBoilerplate } from './boilerplate.js';
  * Readability over a linkedom DOM. Returns plain text with paragraph breaks, boilerplate
  * removed; throws a FeedError on fetch failure, an Error when no article text is found.
  */
-export async function fetchArticleText(url: string, limits: FetchLimits): Promise<string> {
-  const res = await fetchResource(url, limits, {}, PAGE_ACCEPT);
+export async function fetchArticleText(url: string, limits: FetchLimits, policy?: FetchPolicy): Promise<string> {
+  const res = await fetchResource(url, limits, {}, PAGE_ACCEPT, policy);
   if (res.status !== 'ok') throw new Error('unexpected 304 for an unconditional request');
   const { text: html } = decodeBody(res.bytes, res.contentType);
   return extractArticleText(html, res.url);

@@ -1,12 +1,24 @@
 import { readFile, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { fetch, type Response } from 'undici';
 import { FeedError } from './errors.js';
+import type { AddressPolicy } from './address-policy.js';
 
 export interface FetchLimits {
   timeoutMs: number;
   maxBytes: number;
   maxRedirects: number;
   userAgent: string;
+}
+
+/**
+ * Where a fetch may go. Every hop whose host is not `trustedHost` (the host an operator typed,
+ * e.g. a feed's own URL) is checked against the policy: a redirect or an item's link cannot
+ * reach an internal address.
+ */
+export interface FetchPolicy {
+  policy: AddressPolicy;
+  trustedHost?: string;
 }
 
 export interface FetchValidators {
@@ -22,8 +34,12 @@ export type FetchResult =
  * GETs a URL with a timeout covering the whole transfer, a body-size cap, a redirect cap and
  * conditional-GET validators. `file:` URLs are read from disk (demo and tests).
  */
-export async function fetchResource(url: string, limits: FetchLimits, validators: FetchValidators = {}, accept = FEED_ACCEPT): Promise<FetchResult> {
-  if (url.startsWith('file:')) return readLocal(url, limits);
+export async function fetchResource(url: string, limits: FetchLimits, validators: FetchValidators = {}, accept = FEED_ACCEPT, policy?: FetchPolicy): Promise<FetchResult> {
+  if (url.startsWith('file:')) {
+    // Local files are the operator's own (demo, tests); a link or redirect from outside is not.
+    if (policy && policy.trustedHost === undefined) throw new FeedError('refused', `refused to fetch ${url}: only http and https are fetched, not file:`);
+    return readLocal(url, limits);
+  }
   const signal = AbortSignal.timeout(limits.timeoutMs);
   let current = url;
   const seen = new Set<string>();
@@ -32,7 +48,10 @@ export async function fetchResource(url: string, limits: FetchLimits, validators
       const headers: Record<string, string> = { 'user-agent': limits.userAgent, accept };
       if (validators.etag) headers['if-none-match'] = validators.etag;
       if (validators.lastModified) headers['if-modified-since'] = validators.lastModified;
-      const res = await fetch(current, { headers, redirect: 'manual', signal });
+      const target = new URL(current);
+      const checked = policy && target.host !== policy.trustedHost;
+      if (checked) policy.policy.check(target);
+      const res = await fetch(current, { headers, redirect: 'manual', signal, ...(checked ? { dispatcher: policy.policy.dispatcher } : {}) });
       if (res.status >= 300 && res.status < 400 && res.status !== 304) {
         const location = res.headers.get('location');
         await res.body?.cancel();
@@ -72,6 +91,7 @@ export async function fetchResource(url: string, limits: FetchLimits, validators
     if (err instanceof FeedError) throw err;
     const e = err as Error & { cause?: { code?: string; message?: string } };
     if (e.name === 'TimeoutError' || signal.aborted) throw new FeedError('timeout', `timed out after ${limits.timeoutMs} ms`, { cause: err });
+    if (e.cause?.code === 'EADDRREFUSED') throw new FeedError('refused', `refused to fetch ${current}: ${e.cause.message}`, { cause: err });
     const detail = e.cause?.code ?? e.cause?.message ?? e.message;
     throw new FeedError('network', `network error: ${detail}`, { cause: err });
   }

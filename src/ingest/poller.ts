@@ -7,6 +7,8 @@ import type { Metrics } from '../metrics.js';
 import { decodeBody } from './charset.js';
 import { FeedError } from './errors.js';
 import { fetchResource, type FetchLimits } from './fetch.js';
+import type { AddressPolicy } from './address-policy.js';
+import { isLockError, retryOnLock } from '../db/lock-retry.js';
 import { normaliseItem } from './normalise.js';
 import { parseFeed } from './parse.js';
 
@@ -15,6 +17,8 @@ export interface PollOptions {
   concurrency: number;
   defaultIntervalMs: number;
   maxBackoffMs: number;
+  /** Redirects of a feed to other hosts are checked against it (the feed's own host is the operator's choice). */
+  policy?: AddressPolicy;
 }
 
 export interface FeedPollResult {
@@ -75,10 +79,11 @@ export class Poller {
     const started = performance.now();
     const interval = feed.interval_ms ?? this.options.defaultIntervalMs;
     try {
-      const res = await fetchResource(feed.url, this.options.limits, { etag: feed.etag, lastModified: feed.last_modified });
+      const policy = this.options.policy ? { policy: this.options.policy, trustedHost: hostOf(feed.url) } : undefined;
+      const res = await fetchResource(feed.url, this.options.limits, { etag: feed.etag, lastModified: feed.last_modified }, undefined, policy);
       const now = this.clock();
       if (res.status === 'not-modified') {
-        this.feeds.recordSuccess(feed.id, { status: 'not-modified', now, nextPollAt: now + interval });
+        await retryOnLock(() => this.feeds.recordSuccess(feed.id, { status: 'not-modified', now, nextPollAt: now + interval }));
         this.metrics?.polls.inc({ result: 'not-modified' });
         return { ...base, status: 'not-modified', durationMs: performance.now() - started };
       }
@@ -87,7 +92,12 @@ export class Poller {
       const result = { ...base, status: 'ok' as const, repaired, title: feed.title ?? parsed.title?.trim() ?? null };
       // One transaction per feed: all of its items land, or none do.
       const feedSource = feed.title ?? (parsed.title?.trim() || null);
-      this.db.transaction(() => {
+      // IMMEDIATE: the write lock is taken first, so a second process makes this wait (and retry),
+      // never fail half-way with a stale snapshot.
+      const store = this.db.transaction(() => {
+        result.items = 0;
+        result.newIds = [];
+        result.updatedIds = [];
         for (const item of parsed.items) {
           const normalised = normaliseItem(item, res.url, now);
           if (!normalised) continue;
@@ -97,17 +107,25 @@ export class Poller {
           else if (outcome === 'updated') result.updatedIds.push(id);
         }
         this.feeds.recordSuccess(feed.id, { status: 'ok', etag: res.etag, lastModified: res.lastModified, title: parsed.title?.trim() || undefined, now, nextPollAt: now + interval });
-      })();
+      });
+      await retryOnLock(() => store.immediate());
       this.metrics?.polls.inc({ result: 'ok' });
       this.metrics?.articlesStored.inc({ change: 'new' }, result.newIds.length);
       this.metrics?.articlesStored.inc({ change: 'updated' }, result.updatedIds.length);
       if (repaired) this.log.warn({ feed: feed.url }, 'feed XML was invalid; parsed after lenient repair');
       return { ...result, durationMs: performance.now() - started };
     } catch (err) {
+      if (isLockError(err)) {
+        // The database was busy, the feed is fine: nothing was stored, no backoff; the next tick polls it again.
+        this.log.warn({ feed: feed.url }, 'feed not stored: the database stayed locked; polled again at the next tick');
+        return { ...base, status: 'skipped', error: (err as Error).message, durationMs: performance.now() - started };
+      }
       const e = err instanceof FeedError ? err : new FeedError('parse', (err as Error).message, { cause: err });
       const now = this.clock();
       const nextPollAt = now + backoffDelay(feed.error_count + 1, interval, this.options.maxBackoffMs);
-      this.feeds.recordFailure(feed.id, { kind: e.kind, message: e.message, now, nextPollAt });
+      await retryOnLock(() => this.feeds.recordFailure(feed.id, { kind: e.kind, message: e.message, now, nextPollAt })).catch((dbErr: unknown) =>
+        this.log.warn({ feed: feed.url, err: (dbErr as Error).message }, 'feed failure not recorded: the database stayed locked'),
+      );
       this.metrics?.polls.inc({ result: 'error' });
       this.metrics?.fetchErrors.inc({ kind: e.kind });
       this.log.warn({ feed: feed.url, kind: e.kind, failures: feed.error_count + 1, retryAt: new Date(nextPollAt).toISOString() }, `feed failed: ${e.message}`);
@@ -116,6 +134,14 @@ export class Poller {
       this.metrics?.pollDuration.observe((performance.now() - started) / 1000);
       this.inFlight.delete(feed.id);
     }
+  }
+}
+
+function hostOf(url: string): string | undefined {
+  try {
+    return new URL(url).host;
+  } catch {
+    return undefined;
   }
 }
 

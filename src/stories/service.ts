@@ -157,7 +157,30 @@ export class StoryService {
         this.repo.setSummary(id, s.headline, s.text, now);
       }
     });
-    update([...storyIds]);
+    update.immediate([...storyIds]);
+  }
+
+  /**
+   * Writes the summaries of the stories marked as changed, a few per transaction (short write
+   * locks); what a crash interrupts is still marked and is written by the next run.
+   */
+  summarisePending(batch = 20, maxBatches = 100): number {
+    let done = 0;
+    for (let i = 0; i < maxBatches; i++) {
+      const ids = this.repo.needingSummary(batch);
+      if (!ids.length) break;
+      this.summarise(ids);
+      done += ids.length;
+    }
+    return done;
+  }
+
+  /** An article already in stories was edited: those stories change (span, summary). */
+  touchStoriesOf(articleId: number): number[] {
+    const now = this.clock();
+    const ids = this.repo.storiesOfArticle(articleId);
+    for (const id of ids) this.repo.refresh(id, now);
+    return ids;
   }
 
   private topicModel(topicId: string): IdfModel {
