@@ -51,7 +51,13 @@ export async function fetchResource(url: string, limits: FetchLimits, validators
       const target = new URL(current);
       const checked = policy && target.host !== policy.trustedHost;
       if (checked) policy.policy.check(target);
-      const res = await fetch(current, { headers, redirect: 'manual', signal, ...(checked ? { dispatcher: policy.policy.dispatcher } : {}) });
+      const init = { headers, redirect: 'manual' as const, signal, ...(checked ? { dispatcher: policy.policy.dispatcher } : {}) };
+      // A kept-alive connection the server closed at the same moment fails at once: a GET is safe
+      // to send again, once, on a new connection.
+      const res = await fetch(current, init).catch((err: Error & { cause?: { code?: string } }) => {
+        if (signal.aborted || !STALE_SOCKET.has(err.cause?.code ?? '')) throw err;
+        return fetch(current, init);
+      });
       if (res.status >= 300 && res.status < 400 && res.status !== 304) {
         const location = res.headers.get('location');
         await res.body?.cancel();
@@ -96,6 +102,8 @@ export async function fetchResource(url: string, limits: FetchLimits, validators
     throw new FeedError('network', `network error: ${detail}`, { cause: err });
   }
 }
+
+const STALE_SOCKET = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE']);
 
 export const FEED_ACCEPT = 'application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5';
 export const PAGE_ACCEPT = 'text/html, application/xhtml+xml;q=0.9, */*;q=0.5';

@@ -94,7 +94,10 @@ export class Poller {
       const feedSource = feed.title ?? (parsed.title?.trim() || null);
       // IMMEDIATE: the write lock is taken first, so a second process makes this wait (and retry),
       // never fail half-way with a stale snapshot.
+      let removed = false;
       const store = this.db.transaction(() => {
+        // Removed (by the CLI, another process) while it was being fetched: nothing to store.
+        if (!this.feeds.byId(feed.id)) return void (removed = true);
         result.items = 0;
         result.newIds = [];
         result.updatedIds = [];
@@ -109,6 +112,10 @@ export class Poller {
         this.feeds.recordSuccess(feed.id, { status: 'ok', etag: res.etag, lastModified: res.lastModified, title: parsed.title?.trim() || undefined, now, nextPollAt: now + interval });
       });
       await retryOnLock(() => store.immediate());
+      if (removed) {
+        this.log.info({ feed: feed.url }, 'feed removed while it was polled; its items were not stored');
+        return { ...base, status: 'skipped', durationMs: performance.now() - started };
+      }
       this.metrics?.polls.inc({ result: 'ok' });
       this.metrics?.articlesStored.inc({ change: 'new' }, result.newIds.length);
       this.metrics?.articlesStored.inc({ change: 'updated' }, result.updatedIds.length);
