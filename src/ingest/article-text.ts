@@ -4,6 +4,9 @@ import { decodeBody } from './charset.js';
 import { fetchResource, PAGE_ACCEPT, type FetchLimits, type FetchPolicy } from './fetch.js';
 import { htmlToText } from './text.js';
 import { stripBoilerplate } from './boilerplate.js';
+import { cutText } from './normalise.js';
+
+const PAGE_TEXT_MAX = 100_000;
 
 /**
  * Fetches an article page once (same limits as feeds) and extracts its main text with
@@ -29,5 +32,6 @@ export function extractArticleText(html: string, url: string): string {
   const content = article?.content ? htmlToText(article.content, true) : '';
   const text = stripBoilerplate(content);
   if (text.length < 200) throw new Error('no article text found on the page');
-  return text;
+  // An article, not a book: summaries and grouping read the first pages at most.
+  return cutText(text, PAGE_TEXT_MAX);
 }

@@ -1,6 +1,17 @@
+import { createRequire } from 'node:module';
 import Parser from 'rss-parser';
 import { decodeHTML } from 'entities';
 import { FeedError } from './errors.js';
+import { htmlToText } from './text.js';
+
+// rss-parser makes each item's `contentSnippet` with the regex /<(?:.|\n)*?>/, which is
+// quadratic in a text with many unclosed "<" (a 1 MB description took 7.5 s). Its utilities are
+// looked up at call time, so the snippet is made by our linear markup stripper instead.
+const rssUtils = createRequire(import.meta.url)('rss-parser/lib/utils.js') as { getSnippet: (s: string) => string };
+rssUtils.getSnippet = (s: string) => htmlToText(s);
+
+/** Characters of one text node (or CDATA section) read at most; longer ones are cut before parsing. */
+const MAX_TEXT_NODE = 100 * 1024;
 
 export interface ParsedItem {
   title?: string;
@@ -41,6 +52,7 @@ export async function parseFeed(text: string): Promise<{ feed: ParsedFeed; repai
   if (head.startsWith('<!doctype html') || head.startsWith('<html') || (!head.startsWith('<?xml') && /<html[\s>]/.test(head))) {
     throw new FeedError('not-a-feed', 'not a feed: the server returned an HTML page');
   }
+  text = capTextNodes(text, MAX_TEXT_NODE);
   try {
     return { feed: (await parser.parseString(text)) as ParsedFeed, repaired: false };
   } catch (first) {
@@ -58,6 +70,38 @@ export async function parseFeed(text: string): Promise<{ feed: ParsedFeed; repai
     }
     throw new FeedError('parse', `invalid feed XML: ${msg}`, { cause: first });
   }
+}
+
+/**
+ * Cuts every text run and CDATA section longer than `max` characters, in one linear pass: no
+ * headline or description needs more, and the parser then never holds megabytes of one field.
+ * A cut never ends inside an entity reference.
+ */
+export function capTextNodes(xml: string, max: number): string {
+  if (xml.length <= max) return xml;
+  const out: string[] = [];
+  let i = 0;
+  while (i < xml.length) {
+    const lt = xml.indexOf('<', i);
+    const end = lt === -1 ? xml.length : lt;
+    out.push(end - i > max ? xml.slice(i, i + max).replace(/&[#a-zA-Z0-9]*$/, '') : xml.slice(i, end));
+    if (lt === -1) break;
+    if (xml.startsWith('<![CDATA[', lt)) {
+      const close = xml.indexOf(']]>', lt + 9);
+      const stop = close === -1 ? xml.length : close;
+      out.push('<![CDATA[', stop - (lt + 9) > max ? xml.slice(lt + 9, lt + 9 + max) : xml.slice(lt + 9, stop), ']]>');
+      i = close === -1 ? xml.length : close + 3;
+      continue;
+    }
+    const gt = xml.indexOf('>', lt);
+    if (gt === -1) {
+      out.push(xml.slice(lt));
+      break;
+    }
+    out.push(xml.slice(lt, gt + 1));
+    i = gt + 1;
+  }
+  return out.join('');
 }
 
 /** The lenient repair: escape `&` that starts no entity, drop XML-illegal control characters and a BOM. */

@@ -101,7 +101,7 @@ export class Poller {
         result.items = 0;
         result.newIds = [];
         result.updatedIds = [];
-        for (const item of parsed.items) {
+        for (const item of parsed.items.slice(0, MAX_ITEMS)) {
           const normalised = normaliseItem(item, res.url, now);
           if (!normalised) continue;
           result.items++;
@@ -119,6 +119,7 @@ export class Poller {
       this.metrics?.polls.inc({ result: 'ok' });
       this.metrics?.articlesStored.inc({ change: 'new' }, result.newIds.length);
       this.metrics?.articlesStored.inc({ change: 'updated' }, result.updatedIds.length);
+      if (parsed.items.length > MAX_ITEMS) this.log.warn({ feed: feed.url, items: parsed.items.length }, `feed has ${parsed.items.length} items: only the first ${MAX_ITEMS} are read`);
       if (repaired) this.log.warn({ feed: feed.url }, 'feed XML was invalid; parsed after lenient repair');
       return { ...result, durationMs: performance.now() - started };
     } catch (err) {
@@ -143,6 +144,9 @@ export class Poller {
     }
   }
 }
+
+/** Items read from one answer of a feed at most (a real feed has tens; an archive dump is not news). */
+const MAX_ITEMS = 1000;
 
 function hostOf(url: string): string | undefined {
   try {
