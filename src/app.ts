@@ -6,6 +6,7 @@ import { Metrics } from './metrics.js';
 import { Poller } from './ingest/poller.js';
 import { Pipeline } from './pipeline.js';
 import { AddressPolicy } from './ingest/address-policy.js';
+import { HealthMonitor } from './health.js';
 import { DeliveryService } from './delivery/service.js';
 
 /** Everything a command or the worker needs, built once from the config. */
@@ -17,6 +18,7 @@ export interface App {
   poller: Poller;
   pipeline: Pipeline;
   delivery: DeliveryService;
+  health: HealthMonitor;
   clock: () => number;
   close(): void;
 }
@@ -31,6 +33,8 @@ export function createApp(
   const metrics = options.metrics ?? new Metrics();
   new FeedRepo(db).seed(config.feeds, clock());
   const policy = new AddressPolicy(config.fetch.allowHosts);
+  const health = new HealthMonitor(db, clock);
+  metrics.watchBacklog(() => health.backlog());
   const poller = new Poller(
     db,
     {
@@ -43,8 +47,9 @@ export function createApp(
     log,
     metrics,
     clock,
+    health,
   );
-  const pipeline = new Pipeline(db, config, poller, log, clock, policy);
+  const pipeline = new Pipeline(db, config, poller, log, clock, policy, { metrics, health });
   const delivery = new DeliveryService(db, config, log, metrics, { clock, sleep: options.sleep, owner: options.owner, idf: () => pipeline.idf });
   return {
     config,
@@ -54,6 +59,7 @@ export function createApp(
     poller,
     pipeline,
     delivery,
+    health,
     clock,
     close: () => {
       db.close();

@@ -8,7 +8,9 @@ import type { Logger } from './logger.js';
 import type { FeedPollResult, Poller } from './ingest/poller.js';
 import { AddressPolicy } from './ingest/address-policy.js';
 import { PageFetcher, type PageResult } from './ingest/page-fetcher.js';
-import { isLockError, retryOnLock } from './db/lock-retry.js';
+import { isDatabaseError, isLockError, retryOnLock } from './db/lock-retry.js';
+import type { Metrics } from './metrics.js';
+import type { HealthMonitor } from './health.js';
 import { TopicMatcher, type TopicDecision } from './topics/matcher.js';
 import type { IdfModel } from './stories/idf.js';
 import { StoryService, type StoryArticle } from './stories/service.js';
@@ -81,6 +83,7 @@ export class Pipeline {
     readonly log: Logger,
     readonly clock: () => number,
     readonly policy: AddressPolicy = new AddressPolicy(config.fetch.allowHosts),
+    private readonly observe: { metrics?: Metrics; health?: HealthMonitor } = {},
   ) {
     this.articles = new ArticleRepo(db);
     this.decisions = new TopicDecisionRepo(db);
@@ -118,14 +121,23 @@ export class Pipeline {
   }
 
   async poll(feeds?: FeedRow[], options: ProcessOptions = {}): Promise<PollReport> {
-    const started = performance.now();
-    const results = feeds ? await this.poller.pollAll(feeds) : await this.poller.pollAll();
-    return this.report(results, started, options);
+    return this.run(() => (feeds ? this.poller.pollAll(feeds) : this.poller.pollAll()), options);
   }
 
   async pollDue(options: ProcessOptions = { pageWaitMs: 5000 }): Promise<PollReport> {
+    return this.run(() => this.poller.pollDue(), options);
+  }
+
+  private async run(poll: () => Promise<FeedPollResult[]>, options: ProcessOptions): Promise<PollReport> {
     const started = performance.now();
-    return this.report(await this.poller.pollDue(), started, options);
+    const { metrics, health } = this.observe;
+    health?.pollStarted();
+    try {
+      const results = metrics ? await metrics.time('poll', poll) : await poll();
+      return await this.report(results, started, options);
+    } finally {
+      health?.pollFinished();
+    }
   }
 
   /** Processes the stored articles not processed yet, in batches, then writes changed summaries. */
@@ -148,8 +160,10 @@ export class Pipeline {
       batch.updated.forEach((id) => updated.add(id));
     }
     try {
-      await retryOnLock(() => this.stories.summarisePending());
+      const summarise = () => retryOnLock(() => this.stories.summarisePending());
+      await (this.observe.metrics ? this.observe.metrics.time('summarise', summarise) : summarise());
     } catch (err) {
+      if (isDatabaseError(err) && !isLockError(err)) this.observe.health?.writeFailed(err);
       // The stories stay marked; the next run writes their summaries.
       this.log.warn({ err: (err as Error).message }, 'summaries postponed');
     }
@@ -199,12 +213,20 @@ export class Pipeline {
     if (!judged.length) return out;
 
     try {
-      const result = await retryOnLock(() => this.commit(judged, now));
+      const commit = () => retryOnLock(() => this.commit(judged, now));
+      const result = await (this.observe.metrics ? this.observe.metrics.time('process', commit) : commit());
+      this.observe.health?.writeSucceeded();
       Object.assign(out, { processed: result.processed, relevant: result.relevant, created: result.created, updated: result.updated });
     } catch (err) {
       this.resetCaches();
       if (isLockError(err)) {
         this.log.warn({ articles: judged.length }, 'processing postponed: the database stayed locked; the next run takes these articles');
+        return out;
+      }
+      if (isDatabaseError(err)) {
+        // Disk full, I/O error: nothing is wrong with the articles; they wait, /healthz says why.
+        this.observe.health?.writeFailed(err);
+        this.log.error({ articles: judged.length, code: (err as { code?: string }).code }, `processing postponed: database error: ${(err as Error).message}`);
         return out;
       }
       if (judged.length === 1) {

@@ -8,6 +8,7 @@ import { TelegramAdapter } from './adapters/telegram/bot.js';
 import { SlackAdapter } from './adapters/slack/app.js';
 
 export interface Worker {
+  host: string;
   port: number;
   telegram?: TelegramAdapter;
   slack?: SlackAdapter;
@@ -16,6 +17,8 @@ export interface Worker {
 
 export interface WorkerOptions {
   port?: number;
+  /** Bind address (default: config http.host, 127.0.0.1). */
+  host?: string;
   chat?: ChatEnv;
   /** How often due digests are looked for and the outbox sent (node-cron, with seconds). */
   digestTick?: string;
@@ -53,6 +56,10 @@ export async function startWorker(app: App, options: WorkerOptions = {}): Promis
     log.info('no chat token set: digests are printed to the console (see README to connect Telegram or Slack)');
   }
 
+  app.metrics.enableProcessMetrics();
+  const integrity = app.health.checkIntegrity();
+  if (integrity !== 'ok') log.error({ integrity }, 'database integrity check failed: /healthz reports it; restore a backup or run `sqlite3 FILE .recover`');
+
   const scheduler = new JobScheduler(log);
   const pollJob = {
     name: 'poll-due-feeds',
@@ -68,11 +75,12 @@ export async function startWorker(app: App, options: WorkerOptions = {}): Promis
     },
   };
   scheduler.add(pollJob);
-  scheduler.add({ name: 'send-digests', schedule: options.digestTick ?? '*/15 * * * * *', run: () => delivery.tick() });
+  scheduler.add({ name: 'send-digests', schedule: options.digestTick ?? '*/15 * * * * *', run: () => app.metrics.time('send', () => delivery.tick()) });
 
-  const server: http.Server = createHttpServer(app.db, app.metrics, routes);
-  const port = await listen(server, options.port ?? config.http.port);
-  log.info({ port }, `serving /healthz and /metrics on port ${port}`);
+  const server: http.Server = createHttpServer(app.health, app.metrics, routes);
+  const host = options.host ?? config.http.host;
+  const port = await listen(server, options.port ?? config.http.port, host);
+  log.info({ host, port }, `serving /healthz and /metrics on http://${host.includes(':') ? `[${host}]` : host}:${port}`);
   if (telegram) {
     await telegram.start();
     stoppers.push(() => telegram!.stop());
@@ -83,6 +91,7 @@ export async function startWorker(app: App, options: WorkerOptions = {}): Promis
   }
   void scheduler.runNow(pollJob);
   return {
+    host,
     port,
     telegram,
     slack,

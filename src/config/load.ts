@@ -83,6 +83,8 @@ export function loadConfig(file = DEFAULT_CONFIG_FILE, env: NodeJS.ProcessEnv = 
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`HTTP_PORT: expected a port number 0-65535, got "${env.HTTP_PORT}"`);
     config.http.port = port;
   }
+  // HTTP_HOST: the bind address of /healthz and /metrics (loopback unless opened on purpose).
+  if (env.HTTP_HOST?.trim()) config.http.host = env.HTTP_HOST.trim();
   const ids = new Set<string>();
   config.topics.forEach((t, i) => {
     if (ids.has(t.id)) throw new ConfigError(`${shown}: topics[${i}].id: duplicate topic id "${t.id}"`);

@@ -18,3 +18,9 @@ export function isLockError(err: unknown): boolean {
 export function retryOnLock<T>(write: () => T | Promise<T>, retries = 6): Promise<T> {
   return pRetry(write, { retries, minTimeout: 100, maxTimeout: 2000, randomize: true, shouldRetry: ({ error }) => isLockError(error) });
 }
+
+/** Any SQLite error: a problem of the database (disk full, I/O, corruption), not of the data. */
+export function isDatabaseError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_');
+}

@@ -1,29 +1,23 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { DB } from '../db/open.js';
-import { FeedRepo } from '../db/feeds.js';
 import type { Metrics } from '../metrics.js';
+import type { HealthMonitor } from '../health.js';
 
 export type ExtraRoute = (req: http.IncomingMessage, res: http.ServerResponse) => boolean | Promise<boolean>;
 
-/** `GET /healthz` (database reachable, last poll, failing feeds) and `GET /metrics` (Prometheus). */
-export function createHttpServer(db: DB, metrics: Metrics, extra: ExtraRoute[] = []): http.Server {
-  const feeds = new FeedRepo(db);
+/**
+ * `GET /healthz` (200 when the worker works: database readable and writable, integrity checked,
+ * polls running, no backlog beyond its limit; 503 with the problems otherwise) and `GET /metrics`
+ * (Prometheus).
+ */
+export function createHttpServer(health: HealthMonitor, metrics: Metrics, extra: ExtraRoute[] = []): http.Server {
   return http.createServer(async (req, res) => {
     try {
       for (const route of extra) if (await route(req, res)) return;
       const url = new URL(req.url ?? '/', 'http://localhost');
       if (req.method === 'GET' && url.pathname === '/healthz') {
-        let body: Record<string, unknown>;
-        let status = 200;
-        try {
-          db.prepare('SELECT 1').get();
-          const last = feeds.lastPollAt();
-          body = { status: 'ok', database: 'ok', lastPollAt: last ? new Date(last).toISOString() : null, failingFeeds: feeds.failingCount() };
-        } catch (err) {
-          status = 503;
-          body = { status: 'error', database: (err as Error).message };
-        }
+        const body = health.report();
+        const status = body.status === 'ok' ? 200 : 503;
         res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
         return;
       }
@@ -39,7 +33,7 @@ export function createHttpServer(db: DB, metrics: Metrics, extra: ExtraRoute[] =
   });
 }
 
-export function listen(server: http.Server, port: number, host = '0.0.0.0'): Promise<number> {
+export function listen(server: http.Server, port: number, host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

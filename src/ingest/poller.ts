@@ -8,7 +8,8 @@ import { decodeBody } from './charset.js';
 import { FeedError } from './errors.js';
 import { fetchResource, type FetchLimits } from './fetch.js';
 import type { AddressPolicy } from './address-policy.js';
-import { isLockError, retryOnLock } from '../db/lock-retry.js';
+import { isDatabaseError, isLockError, retryOnLock } from '../db/lock-retry.js';
+import type { HealthMonitor } from '../health.js';
 import { normaliseItem } from './normalise.js';
 import { parseFeed } from './parse.js';
 
@@ -52,6 +53,7 @@ export class Poller {
     private readonly log: Logger,
     private readonly metrics?: Metrics,
     private readonly clock: () => number = Date.now,
+    private readonly health?: HealthMonitor,
   ) {
     this.feeds = new FeedRepo(db);
     this.articles = new ArticleRepo(db);
@@ -112,6 +114,7 @@ export class Poller {
         this.feeds.recordSuccess(feed.id, { status: 'ok', etag: res.etag, lastModified: res.lastModified, title: parsed.title?.trim() || undefined, now, nextPollAt: now + interval });
       });
       await retryOnLock(() => store.immediate());
+      this.health?.writeSucceeded();
       if (removed) {
         this.log.info({ feed: feed.url }, 'feed removed while it was polled; its items were not stored');
         return { ...base, status: 'skipped', durationMs: performance.now() - started };
@@ -126,6 +129,12 @@ export class Poller {
       if (isLockError(err)) {
         // The database was busy, the feed is fine: nothing was stored, no backoff; the next tick polls it again.
         this.log.warn({ feed: feed.url }, 'feed not stored: the database stayed locked; polled again at the next tick');
+        return { ...base, status: 'skipped', error: (err as Error).message, durationMs: performance.now() - started };
+      }
+      if (isDatabaseError(err)) {
+        // Disk full, I/O error, corruption: the database's problem, not the feed's. Reported by /healthz.
+        this.health?.writeFailed(err);
+        this.log.error({ feed: feed.url, code: (err as { code?: string }).code }, `feed not stored: database error: ${(err as Error).message}`);
         return { ...base, status: 'skipped', error: (err as Error).message, durationMs: performance.now() - started };
       }
       const e = err instanceof FeedError ? err : new FeedError('parse', (err as Error).message, { cause: err });

@@ -1,0 +1,30 @@
+import type { DB } from './open.js';
+
+/** What /healthz and /metrics read from the database: backlogs and their ages. */
+export class HealthQueries {
+  constructor(private readonly db: DB) {}
+
+  /** `PRAGMA quick_check`: 'ok', or the first problems found. */
+  quickCheck(): string {
+    const rows = this.db.pragma('quick_check(5)', { simple: false }) as { quick_check: string }[];
+    return rows.map((r) => r.quick_check).join('; ');
+  }
+
+  /** Digests built and not delivered yet (pending or being sent), and when the oldest was built. */
+  digestBacklog(): { count: number; oldestCreatedAt: number | null } {
+    const r = this.db.prepare("SELECT count(*) AS count, min(created_at) AS oldest FROM digests WHERE status IN ('pending', 'sending')").get() as { count: number; oldest: number | null };
+    return { count: r.count, oldestCreatedAt: r.oldest };
+  }
+
+  /** Articles stored and not processed yet, and when the oldest of them was first seen. */
+  articleBacklog(): { count: number; oldestSeenAt: number | null } {
+    const count = this.db.prepare('SELECT count(*) FROM articles WHERE processed_at IS NULL').pluck().get() as number;
+    const oldest = (this.db.prepare('SELECT first_seen_at FROM articles WHERE processed_at IS NULL ORDER BY id LIMIT 1').pluck().get() as number | undefined) ?? null;
+    return { count, oldestSeenAt: oldest };
+  }
+
+  /** A read that reaches the file (not only the page cache of this connection's schema). */
+  ping(): void {
+    this.db.prepare('SELECT count(*) FROM schema_migrations').get();
+  }
+}

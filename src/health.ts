@@ -1,0 +1,127 @@
+import type { DB } from './db/open.js';
+import { HealthQueries } from './db/health.js';
+import { FeedRepo } from './db/feeds.js';
+
+export interface HealthLimits {
+  /** A poll run that has not finished (or not started again) for this long is stalled. */
+  pollStallMs: number;
+  /** A digest still undelivered this long after it was built means delivery is stuck. */
+  digestBacklogMs: number;
+  /** An article stored this long ago and still not processed means processing is stuck. */
+  processingLagMs: number;
+}
+
+export const DEFAULT_HEALTH_LIMITS: HealthLimits = { pollStallMs: 15 * 60_000, digestBacklogMs: 60 * 60_000, processingLagMs: 30 * 60_000 };
+
+export interface HealthReport {
+  status: 'ok' | 'error';
+  problems: string[];
+  [key: string]: unknown;
+}
+
+/**
+ * The worker's honest answer to "are you working?": the database readable and writable (the
+ * last write error is remembered until a write succeeds again), its integrity checked at start,
+ * polls running, and neither articles nor digests piling up beyond a limit.
+ */
+export class HealthMonitor {
+  private readonly queries: HealthQueries;
+  private readonly feeds: FeedRepo;
+  private integrity = 'not checked';
+  private writeError: { at: number; message: string } | undefined;
+  private pollStartedAt: number | undefined;
+  private pollFinishedAt: number | undefined;
+
+  constructor(
+    db: DB,
+    private readonly clock: () => number = Date.now,
+    private readonly limits: HealthLimits = DEFAULT_HEALTH_LIMITS,
+  ) {
+    this.queries = new HealthQueries(db);
+    this.feeds = new FeedRepo(db);
+  }
+
+  /** `PRAGMA quick_check` (run once at the worker's start): 'ok' or what is damaged. */
+  checkIntegrity(): string {
+    try {
+      this.integrity = this.queries.quickCheck();
+    } catch (err) {
+      this.integrity = (err as Error).message;
+    }
+    return this.integrity;
+  }
+
+  writeFailed(err: unknown): void {
+    this.writeError = { at: this.clock(), message: (err as Error).message };
+  }
+
+  writeSucceeded(): void {
+    this.writeError = undefined;
+  }
+
+  pollStarted(): void {
+    this.pollStartedAt = this.clock();
+  }
+
+  pollFinished(): void {
+    this.pollFinishedAt = this.clock();
+  }
+
+  report(): HealthReport {
+    const now = this.clock();
+    const problems: string[] = [];
+    const iso = (t: number | null | undefined) => (t ? new Date(t).toISOString() : null);
+    const body: Record<string, unknown> = {};
+    try {
+      this.queries.ping();
+      body.database = 'ok';
+    } catch (err) {
+      body.database = (err as Error).message;
+      problems.push(`database unreadable: ${(err as Error).message}`);
+      return { status: 'error', problems, ...body };
+    }
+    if (this.integrity !== 'ok' && this.integrity !== 'not checked') problems.push(`integrity check failed: ${this.integrity}`);
+    if (this.writeError) problems.push(`database write failed at ${iso(this.writeError.at)}: ${this.writeError.message}`);
+    if (this.pollStartedAt !== undefined) {
+      const running = this.pollFinishedAt === undefined || this.pollFinishedAt < this.pollStartedAt;
+      const since = running ? this.pollStartedAt : this.pollFinishedAt!;
+      if (now - since > this.limits.pollStallMs) problems.push(running ? `a poll has been running since ${iso(this.pollStartedAt)}` : `no poll since ${iso(this.pollFinishedAt)}`);
+    }
+    try {
+      const articles = this.queries.articleBacklog();
+      if (articles.oldestSeenAt !== null && now - articles.oldestSeenAt > this.limits.processingLagMs) {
+        problems.push(`${articles.count} articles wait to be processed, the oldest since ${iso(articles.oldestSeenAt)}`);
+      }
+      const digests = this.queries.digestBacklog();
+      if (digests.oldestCreatedAt !== null && now - digests.oldestCreatedAt > this.limits.digestBacklogMs) {
+        problems.push(`${digests.count} digests wait to be delivered, the oldest since ${iso(digests.oldestCreatedAt)}`);
+      }
+      const lastPoll = this.feeds.lastPollAt();
+      Object.assign(body, {
+        integrity: this.integrity,
+        lastPollAt: iso(lastPoll),
+        failingFeeds: this.feeds.failingCount(),
+        pendingArticles: articles.count,
+        pendingDigests: digests.count,
+        oldestPendingDigest: iso(digests.oldestCreatedAt),
+      });
+    } catch (err) {
+      // A damaged file can pass the ping and fail the next query.
+      problems.push(`database query failed: ${(err as Error).message}`);
+    }
+    return { status: problems.length ? 'error' : 'ok', problems, ...body };
+  }
+
+  /** For /metrics: the backlogs and their ages in seconds (0 when empty). */
+  backlog(): { pendingArticles: number; processingLagSeconds: number; pendingDigests: number; oldestPendingDigestSeconds: number } {
+    const now = this.clock();
+    const a = this.queries.articleBacklog();
+    const d = this.queries.digestBacklog();
+    return {
+      pendingArticles: a.count,
+      processingLagSeconds: a.oldestSeenAt === null ? 0 : Math.max(0, (now - a.oldestSeenAt) / 1000),
+      pendingDigests: d.count,
+      oldestPendingDigestSeconds: d.oldestCreatedAt === null ? 0 : Math.max(0, (now - d.oldestCreatedAt) / 1000),
+    };
+  }
+}
