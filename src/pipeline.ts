@@ -114,8 +114,11 @@ export class Pipeline {
     ));
   }
 
-  /** The in-memory statistics may hold what a failed transaction did not store: read them again. */
-  private resetCaches(): void {
+  /**
+   * The in-memory statistics may hold what a failed transaction did not store, or what retention
+   * has since taken off: read them again.
+   */
+  resetCaches(): void {
     this.idfModel = undefined;
     this.storyService = undefined;
   }

@@ -2,6 +2,7 @@ import type http from 'node:http';
 import type { App } from './app.js';
 import type { ChatEnv } from './config/env.js';
 import { JobScheduler } from './scheduler/jobs.js';
+import { Retention } from './retention.js';
 import { createHttpServer, listen, type ExtraRoute } from './http/server.js';
 import { ConsoleAdapter } from './adapters/console/adapter.js';
 import { TelegramAdapter } from './adapters/telegram/bot.js';
@@ -20,6 +21,8 @@ export interface WorkerOptions {
   /** Bind address (default: config http.host, 127.0.0.1). */
   host?: string;
   chat?: ChatEnv;
+  /** When retention runs (node-cron, with seconds; default hourly). */
+  retentionTick?: string;
   /** How often due digests are looked for and the outbox sent (node-cron, with seconds). */
   digestTick?: string;
 }
@@ -75,6 +78,17 @@ export async function startWorker(app: App, options: WorkerOptions = {}): Promis
     },
   };
   scheduler.add(pollJob);
+  const retention = new Retention(app.db, config.retention.maxAge, app.clock);
+  const pruneJob = {
+    name: 'retention',
+    schedule: options.retentionTick ?? '0 17 * * * *',
+    run: async () => {
+      const r = await app.metrics.time('retention', () => retention.prune());
+      if (r.articles) pipeline.resetCaches();
+      if (r.articles || r.stories || r.digests) log.info({ ...r, durationMs: Math.round(r.durationMs) }, `pruned what is older than ${Math.round(config.retention.maxAge / 86_400_000)} days`);
+    },
+  };
+  scheduler.add(pruneJob);
   scheduler.add({ name: 'send-digests', schedule: options.digestTick ?? '*/15 * * * * *', run: () => app.metrics.time('send', () => delivery.tick()) });
 
   const server: http.Server = createHttpServer(app.health, app.metrics, routes);
@@ -89,7 +103,7 @@ export async function startWorker(app: App, options: WorkerOptions = {}): Promis
     await slack.start();
     stoppers.push(() => slack!.stop());
   }
-  void scheduler.runNow(pollJob);
+  void scheduler.runNow(pruneJob).then(() => scheduler.runNow(pollJob));
   return {
     host,
     port,
