@@ -5,7 +5,12 @@ const all: Record<string, () => Promise<void>> = {
   stories: async () => (await import('./stories.js')).benchStories(),
   fanout: async () => (await import('./fanout.js')).benchFanout(),
 };
+// Long-running: only when named (`npm run bench -- soak`).
+const named: Record<string, () => Promise<void>> = {
+  soak: async () => (await import('./soak.js')).benchSoak(),
+};
 for (const [name, run] of Object.entries(all)) {
   if (wanted.size && !wanted.has(name)) continue;
   await run();
 }
+for (const [name, run] of Object.entries(named)) if (wanted.has(name)) await run();
