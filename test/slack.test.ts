@@ -30,9 +30,17 @@ describe('Slack adapter: signed slash commands and Block Kit digests', () => {
   });
 
   const command = async (channel: string, text: string) => {
-    const res = await signedCommand(url, SECRET, { channel_id: channel, channel_name: `name-${channel}`, text });
+    const res = await signedCommand(url, SECRET, { channel_id: channel, channel_name: `name-${channel}`, text, response_url: fake.responseUrl(channel) });
     expect(res.status).toBe(200);
     return (await res.json()) as { response_type: string; text: string };
+  };
+  /** `/digest now`: acknowledged at once, then the outcome replaces the reply through the response URL. */
+  const now = async (channel: string) => {
+    expect((await command(channel, 'now')).text).toBe('Preparing the digest for this channel…');
+    await slack.idle();
+    const outcome = fake.responses.filter((r) => r.id === channel).at(-1)!.body;
+    expect(outcome).toMatchObject({ response_type: 'ephemeral', replace_original: true });
+    return outcome.text as string;
   };
 
   it('rejects a bad signature and a stale timestamp with 401, changing nothing', async () => {
@@ -41,6 +49,16 @@ describe('Slack adapter: signed slash commands and Block Kit digests', () => {
     const stale = await signedCommand(url, SECRET, { channel_id: 'CBAD', text: 'subscribe' }, { timestamp: Math.floor(Date.now() / 1000) - 60 * 60 });
     expect(stale.status).toBe(401);
     expect(env.app.delivery.subscriptions.get('slack', 'CBAD')).toBeUndefined();
+  });
+
+  it('refuses correctly signed requests timestamped more than 5 minutes away, in the future too', async () => {
+    const at = (offsetSeconds: number) => signedCommand(url, SECRET, { channel_id: 'CTIME', text: 'subscribe' }, { timestamp: Math.floor(Date.now() / 1000) + offsetSeconds });
+    for (const offset of [600, 24 * 60 * 60, 310, -600]) expect((await at(offset)).status, `${offset} s`).toBe(401);
+    expect(env.app.delivery.subscriptions.get('slack', 'CTIME')).toBeUndefined();
+    // Within the window either way: accepted.
+    expect((await at(120)).status).toBe(200);
+    expect((await at(-120)).status).toBe(200);
+    expect(env.app.delivery.subscriptions.get('slack', 'CTIME')).toMatchObject({ active: true });
   });
 
   it('subscribes the channel and replies ephemerally', async () => {
@@ -54,8 +72,7 @@ describe('Slack adapter: signed slash commands and Block Kit digests', () => {
   });
 
   it('posts the digest as Block Kit with a text fallback on "now"', async () => {
-    const reply = await command('C1', 'now');
-    expect(reply.text).toBe('Posted the digest: 2 stories.');
+    expect(await now('C1')).toBe('Posted the digest: 2 stories.');
     const [msg] = fake.posted.filter((p) => p.channel === 'C1');
     expect(msg!.text).toMatch(/^Patriot transfers and Ukraine air defense — /);
     expect(msg!.blocks[0]).toMatchObject({ type: 'header' });
@@ -68,16 +85,14 @@ describe('Slack adapter: signed slash commands and Block Kit digests', () => {
   it('tells the user to /invite the bot when it is not in the channel, and stops the subscription', async () => {
     fake.notInChannel.add('C2');
     await command('C2', 'subscribe');
-    const reply = await command('C2', 'now');
-    expect(reply.text).toBe('I am not in this channel, so I cannot post the digest. Invite me with `/invite @news-digest`, then `/digest subscribe` again.');
+    expect(await now('C2')).toBe('I am not in this channel, so I cannot post the digest. Invite me with `/invite @news-digest`, then `/digest subscribe` again.');
     expect(env.app.delivery.subscriptions.get('slack', 'C2')).toMatchObject({ active: false, stopReason: 'not_in_channel' });
   });
 
   it('waits when Slack answers ratelimited, then posts', async () => {
     await command('C3', 'subscribe');
     fake.rateLimitNext = 1;
-    const reply = await command('C3', 'now');
-    expect(reply.text).toBe('The digest (2 stories) is queued and will be posted shortly.');
+    expect(await now('C3')).toBe('The digest (2 stories) is queued and will be posted shortly.');
     const row = env.app.db.prepare("SELECT d.status, d.next_attempt_at FROM digests d JOIN subscriptions s ON s.id = d.subscription_id WHERE s.chat_id = 'C3'").get() as { status: string; next_attempt_at: number };
     expect(row).toEqual({ status: 'pending', next_attempt_at: vc.now + 20_000 });
     vc.now += 20_000;

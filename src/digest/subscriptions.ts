@@ -1,6 +1,6 @@
 import type { LoadedConfig } from '../config/load.js';
 import type { DB } from '../db/open.js';
-import { isValidTimeZone, nextRun, parseSchedule, ScheduleError, SCHEDULE_HELP } from '../scheduler/schedule.js';
+import { assertMinInterval, isValidTimeZone, nextRun, parseSchedule, ScheduleError, SCHEDULE_HELP } from '../scheduler/schedule.js';
 
 export type Platform = 'telegram' | 'slack' | 'console';
 
@@ -38,6 +38,20 @@ interface Row {
 
 /** A user's command that cannot be done; the message is what the chat replies, in one line. */
 export class CommandError extends Error {}
+
+/**
+ * The longest command argument accepted. Topics, schedules and time zones are all far shorter;
+ * a longer one is refused without echoing it (an echo of a 4,000-character argument made the
+ * reply too long to send, so the user got no answer at all).
+ */
+export const MAX_ARGUMENT_CHARS = 200;
+
+/** The argument of a chat command, trimmed; CommandError when it is too long. */
+export function commandArgument(raw: string): string {
+  const arg = raw.trim();
+  if (arg.length > MAX_ARGUMENT_CHARS) throw new CommandError(`Argument too long (${arg.length} characters, max ${MAX_ARGUMENT_CHARS}).`);
+  return arg;
+}
 
 function fromRow(r: Row): Subscription {
   return {
@@ -143,6 +157,7 @@ export class SubscriptionService {
     let schedule;
     try {
       schedule = parseSchedule(text);
+      assertMinInterval(schedule);
     } catch (err) {
       if (err instanceof ScheduleError) throw new CommandError(`${err.message}. Example: schedule daily 08:00`);
       throw err;

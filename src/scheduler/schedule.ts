@@ -72,6 +72,41 @@ export function parseSchedule(input: string): Schedule {
 }
 
 /**
+ * The fewest minutes a digest schedule may leave between two digests. Users type cron
+ * expressions; "* * * * *" would build and send a digest every minute.
+ */
+export const MIN_INTERVAL_MINUTES = 15;
+
+const DAY_MINUTES = 24 * 60;
+
+/**
+ * The shortest gap, in minutes, between two firings of the schedule (all its expressions
+ * together). The minute and hour fields give the times of day; days are assumed consecutive, so
+ * 23:55 and 00:05 count as 10 minutes apart even when the day fields would keep them apart
+ * (strict on purpose: the check must not miss a frequent schedule).
+ */
+export function shortestGapMinutes(schedule: Schedule): number {
+  const times = new Set<number>();
+  for (const expr of schedule.crons) {
+    const { fields } = CronExpressionParser.parse(expr, { tz: 'UTC' });
+    for (const h of fields.hour.values) for (const m of fields.minute.values) times.add(Number(h) * 60 + Number(m));
+  }
+  const sorted = [...times].sort((a, b) => a - b);
+  if (!sorted.length) return Infinity;
+  let gap = DAY_MINUTES - sorted.at(-1)! + sorted[0]!; // across midnight
+  for (let i = 1; i < sorted.length; i++) gap = Math.min(gap, sorted[i]! - sorted[i - 1]!);
+  return gap;
+}
+
+/** Throws ScheduleError when the schedule would fire more often than every MIN_INTERVAL_MINUTES. */
+export function assertMinInterval(schedule: Schedule): void {
+  const gap = shortestGapMinutes(schedule);
+  if (gap < MIN_INTERVAL_MINUTES) {
+    throw new ScheduleError(`"${schedule.text}" would send digests ${gap} minute${gap === 1 ? '' : 's'} apart; leave at least ${MIN_INTERVAL_MINUTES} minutes between digests`);
+  }
+}
+
+/**
  * The first time strictly after `after` at which the schedule fires in `timeZone`. Local times
  * that do not exist (spring forward) fire once just after the jump; repeated local times (fall
  * back) fire once: cron-parser evaluates the expression on the zone's wall clock.

@@ -19,6 +19,11 @@ export class FakeSlack {
   readonly notFound = new Set<string>();
   rateLimitNext = 0;
   retryAfter = 20;
+  /** Answer chat.postMessage with 500 this many times, echoing the request's Authorization header (a hostile proxy). */
+  failNext = 0;
+  /** What was posted to response URLs (`respond()` after an acknowledged command), in order. */
+  readonly responses: { id: string; body: Record<string, unknown> }[] = [];
+  private holds: { match: (channel: string) => boolean; released: Promise<void>; arrive: () => void }[] = [];
   private n = 0;
   private server = http.createServer((req, res) => void this.handle(req, res));
   port = 0;
@@ -33,6 +38,28 @@ export class FakeSlack {
     return `http://127.0.0.1:${this.port}/api/`;
   }
 
+  /** A response_url for a slash command; what is posted there lands in `responses`. */
+  responseUrl(id: string): string {
+    return `http://127.0.0.1:${this.port}/response/${id}`;
+  }
+
+  /** Holds the answers to chat.postMessage calls for channels that `match` until `release()`; `arrived` resolves at the first held call. */
+  hold(match: (channel: string) => boolean): { release: () => void; arrived: Promise<void> } {
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let arrive!: () => void;
+    const arrived = new Promise<void>((r) => (arrive = r));
+    const entry = { match, released, arrive };
+    this.holds.push(entry);
+    return {
+      release: () => {
+        this.holds = this.holds.filter((h) => h !== entry);
+        release();
+      },
+      arrived,
+    };
+  }
+
   async stop(): Promise<void> {
     this.server.closeAllConnections();
     await new Promise<void>((r) => this.server.close(() => r()));
@@ -43,6 +70,12 @@ export class FakeSlack {
     for await (const c of req) chunks.push(c as Buffer);
     const raw = Buffer.concat(chunks).toString('utf8');
     const body: Record<string, unknown> = (req.headers['content-type'] ?? '').includes('json') ? JSON.parse(raw || '{}') : Object.fromEntries(new URLSearchParams(raw));
+    const response = /^\/response\/([^/?]+)/.exec(req.url ?? '');
+    if (response) {
+      this.responses.push({ id: response[1]!, body });
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+      return;
+    }
     const method = (req.url ?? '').replace(/^\/api\//, '').split('?')[0];
     const send = (payload: Record<string, unknown>, status = 200, headers: Record<string, string> = {}): void => {
       res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(payload));
@@ -54,12 +87,24 @@ export class FakeSlack {
       return send({ ok: false, error: 'ratelimited' }, 429, { 'retry-after': String(this.retryAfter) });
     }
     const channel = String(body.channel);
+    for (const h of this.holds.filter((h) => h.match(channel))) {
+      h.arrive();
+      await h.released;
+    }
+    if (this.failNext > 0) {
+      this.failNext--;
+      res.writeHead(500, { 'content-type': 'text/plain' }).end(`upstream error for request with authorization: ${req.headers.authorization ?? ''} body: ${raw.slice(0, 200)}`);
+      return;
+    }
     if (this.notInChannel.has(channel)) return send({ ok: false, error: 'not_in_channel' });
     if (this.notFound.has(channel)) return send({ ok: false, error: 'channel_not_found' });
     const blocks = (typeof body.blocks === 'string' ? JSON.parse(body.blocks) : (body.blocks ?? [])) as Posted['blocks'];
     const text = String(body.text ?? '');
     if (!text) return send({ ok: false, error: 'no_text' });
     if (blocks.length > 50) return send({ ok: false, error: 'invalid_blocks', detail: 'more than 50 blocks' });
+    // Undocumented but real: past ~13,200 characters of block text Slack refuses the message.
+    const blockText = blocks.reduce((n, b) => n + (b.text?.text.length ?? 0), 0);
+    if (blockText > 13_000) return send({ ok: false, error: 'msg_blocks_too_long' });
     for (const b of blocks) {
       if (b.type === 'section' && (b.text?.text.length ?? 0) > 3000) return send({ ok: false, error: 'invalid_blocks', detail: 'section text over 3000' });
       if (b.type === 'header' && (b.text?.text.length ?? 0) > 150) return send({ ok: false, error: 'invalid_blocks', detail: 'header over 150' });

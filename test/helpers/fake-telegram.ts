@@ -48,6 +48,15 @@ export class FakeTelegram {
   retryAfter = 3;
   /** Answer sendMessage with 500 this many times. */
   failNext = 0;
+  /** The description of those 500s (a proxy may echo the request path, token included). */
+  failDescription = 'Internal Server Error';
+  /** Answer sendMessage this many times with a 502 HTML page (not JSON, as a proxy sends). */
+  badGatewayNext = 0;
+  /** Drop the connection of this many sendMessage calls without answering (a network error). */
+  resetNext = 0;
+  /** Edits of sent messages (editMessageText), in order; the message in `sent` shows the new text. */
+  readonly edits: { chat_id: string; message_id: number; text: string }[] = [];
+  private holds: { match: (chat: string, text: string) => boolean; released: Promise<void>; arrive: () => void }[] = [];
   /** Never answer sendMessage calls whose text contains this (a process killed mid-send). */
   hangOn: string | undefined;
   /** Enforce 30 msg/s overall and 1 msg/s per chat with 429s (for the fan-out benchmark). */
@@ -75,6 +84,26 @@ export class FakeTelegram {
   push(update: unknown): void {
     this.updates.push(update);
     this.waiters.splice(0).forEach((w) => w());
+  }
+
+  /**
+   * Holds the answers to sendMessage calls that `match` (a send in flight) until `release()`:
+   * a fan-out kept busy for as long as a test needs. `arrived` resolves at the first held call.
+   */
+  hold(match: (chat: string, text: string) => boolean): { release: () => void; arrived: Promise<void> } {
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let arrive!: () => void;
+    const arrived = new Promise<void>((r) => (arrive = r));
+    const entry = { match, released, arrive };
+    this.holds.push(entry);
+    return {
+      release: () => {
+        this.holds = this.holds.filter((h) => h !== entry);
+        release();
+      },
+      arrived,
+    };
   }
 
   messagesTo(chat: string | number): SentMessage[] {
@@ -122,9 +151,23 @@ export class FakeTelegram {
         const chat = String(body.chat_id);
         const text = String(body.text ?? '');
         if (this.hangOn && text.includes(this.hangOn)) return; // never answers
+        for (const h of this.holds.filter((h) => h.match(chat, text))) {
+          h.arrive();
+          await h.released;
+        }
+        if (this.resetNext > 0) {
+          this.resetNext--;
+          req.socket.destroy();
+          return;
+        }
+        if (this.badGatewayNext > 0) {
+          this.badGatewayNext--;
+          res.writeHead(502, { 'content-type': 'text/html' }).end(`<html><body>502 Bad Gateway: upstream ${req.url} unreachable</body></html>`);
+          return;
+        }
         if (this.failNext > 0) {
           this.failNext--;
-          return error(500, 'Internal Server Error');
+          return error(500, this.failDescription);
         }
         if (this.rateLimitNext > 0) {
           this.rateLimitNext--;
@@ -150,6 +193,20 @@ export class FakeTelegram {
         const message_id = this.nextId++;
         this.sent.push({ chat_id: chat, text, parse_mode: body.parse_mode as string, link_preview_options: body.link_preview_options as { is_disabled?: boolean }, message_id, at: now });
         return ok({ message_id, date: Math.floor(now / 1000), chat: { id: Number(chat), type: 'private' }, text });
+      }
+      case 'editMessageText': {
+        const chat = String(body.chat_id);
+        const text = String(body.text ?? '');
+        const msg = this.sent.find((s) => s.chat_id === chat && s.message_id === Number(body.message_id));
+        if (!msg) return error(400, 'Bad Request: message to edit not found');
+        if (text.length > 4096) return error(400, 'Bad Request: MESSAGE_TOO_LONG');
+        if (body.parse_mode === 'HTML') {
+          const problem = telegramHtmlError(text);
+          if (problem) return error(400, problem);
+        }
+        msg.text = text;
+        this.edits.push({ chat_id: chat, message_id: msg.message_id, text });
+        return ok({ message_id: msg.message_id, date: Math.floor(this.clock() / 1000), chat: { id: Number(chat), type: 'private' }, text });
       }
       default:
         return error(404, `Not Found: method ${method}`);

@@ -1,5 +1,6 @@
 import type { Digest } from '../../digest/model.js';
 import type { DeliveryAdapter, DeliveryFailure } from '../../delivery/types.js';
+import { errorText } from '../../redact.js';
 import { renderText } from './render.js';
 
 /** Prints digests to stdout: the adapter in use when no chat token is configured. */
@@ -20,6 +21,6 @@ export class ConsoleAdapter implements DeliveryAdapter {
   }
 
   classify(err: unknown): DeliveryFailure {
-    return { kind: 'transient', message: (err as Error).message };
+    return { kind: 'transient', message: errorText(err) };
   }
 }

@@ -1,8 +1,9 @@
 import type { Digest } from '../../digest/model.js';
-import { MAX_SOURCES_SHOWN, digestSubtitle, storyBadge, storyText } from '../../digest/format.js';
+import { MAX_SOURCES_SHOWN, cleanDigest, digestSubtitle, storyBadge, storyText } from '../../digest/format.js';
 
-/** A digest as plain text: the console adapter and `preview --format text`. */
-export function renderText(d: Digest): string {
+/** A digest as plain text: the console adapter and `preview --format text` (fields cleaned and capped). */
+export function renderText(digest: Digest): string {
+  const d = cleanDigest(digest);
   const lines = [d.title, digestSubtitle(d), ''];
   d.stories.forEach((s, i) => {
     const badge = storyBadge(s);

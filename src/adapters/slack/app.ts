@@ -1,11 +1,16 @@
-import { App, LogLevel } from '@slack/bolt';
+import { format } from 'node:util';
+import { App, LogLevel, type Logger as BoltLogger } from '@slack/bolt';
+import { clip, stripInvisible } from '../../digest/format.js';
 import type { Digest } from '../../digest/model.js';
-import { CommandError, type SubscriptionService } from '../../digest/subscriptions.js';
+import { CommandError, commandArgument, type SubscriptionService } from '../../digest/subscriptions.js';
 import type { DeliveryAdapter, DeliveryFailure } from '../../delivery/types.js';
 import type { Logger } from '../../logger.js';
+import { errorText, redactError, redactFields, registerSecret } from '../../redact.js';
 import { SCHEDULE_HELP } from '../../scheduler/schedule.js';
+import { BackgroundTasks } from '../background.js';
 import type { DigestTrigger } from '../telegram/bot.js';
-import { renderSlack, type SlackMessage } from './render.js';
+import { signedRequestReceiver } from './receiver.js';
+import { escapeMrkdwn, renderSlack, type SlackMessage } from './render.js';
 
 export interface SlackOptions {
   botToken: string;
@@ -29,6 +34,20 @@ export const SLACK_HELP = `*/digest* sends this channel a short digest of the ne
 • \`/digest settings\` — what this channel gets`;
 
 /**
+ * A command's answer: acknowledged at once (Slack waits 3 s, then tells the user the command
+ * failed); `followUp` is slow work whose result replaces the answer via the response URL.
+ */
+export interface SlackReply {
+  text: string;
+  followUp?: () => Promise<string>;
+}
+
+/** Slack ephemeral replies: invisible controls removed, & < > escaped (a `<!channel>` never pings). */
+function replyText(text: string): string {
+  return escapeMrkdwn(clip(stripInvisible(text), 3000));
+}
+
+/**
  * The Slack side: one `/digest` slash command (replies are ephemeral; the subscription belongs to
  * the channel) and the delivery adapter posting Block Kit digests.
  */
@@ -39,6 +58,7 @@ export class SlackAdapter implements DeliveryAdapter {
   readonly app: InstanceType<typeof App>;
   /** The port Bolt's HTTP receiver listens on (0 in the options picks a free one). */
   port: number | undefined;
+  private readonly tasks: BackgroundTasks;
 
   constructor(
     private readonly options: SlackOptions,
@@ -46,30 +66,48 @@ export class SlackAdapter implements DeliveryAdapter {
     private readonly trigger: DigestTrigger,
     private readonly log: Logger,
   ) {
+    registerSecret(options.botToken, options.appToken, options.signingSecret);
+    this.tasks = new BackgroundTasks(log);
     const child = log.child({ module: 'slack' });
+    // Bolt's messages, formatted as console.log would (objects shown, not "[object Object]").
+    const logger: BoltLogger = {
+      debug: (...m: unknown[]) => child.debug(format(...m)),
+      info: (...m: unknown[]) => child.info(format(...m)),
+      warn: (...m: unknown[]) => child.warn(format(...m)),
+      error: (...m: unknown[]) => child.error(format(...m)),
+      setLevel: () => undefined,
+      getLevel: () => LogLevel.WARN,
+      setName: () => undefined,
+    };
     this.app = new App({
       token: options.botToken,
-      ...(options.appToken ? { socketMode: true, appToken: options.appToken } : { signingSecret: options.signingSecret! }),
-      port: options.port,
+      ...(options.appToken
+        ? { socketMode: true, appToken: options.appToken, port: options.port }
+        : { receiver: signedRequestReceiver({ signingSecret: options.signingSecret!, port: options.port, logger }) }),
       // The outbox owns retries and rate limits: the Web API client must report them, not hide them.
       clientOptions: { ...(options.apiUrl ? { slackApiUrl: options.apiUrl } : {}), rejectRateLimitedCalls: true, retryConfig: { retries: 0 } },
       logLevel: LogLevel.WARN,
-      logger: {
-        debug: (...m: unknown[]) => child.debug(m.join(' ')),
-        info: (...m: unknown[]) => child.info(m.join(' ')),
-        warn: (...m: unknown[]) => child.warn(m.join(' ')),
-        error: (...m: unknown[]) => child.error(m.join(' ')),
-        setLevel: () => undefined,
-        getLevel: () => LogLevel.WARN,
-        setName: () => undefined,
-      },
+      logger,
     });
-    this.app.command('/digest', async ({ command, ack }) => {
-      const text = await this.handle(command.channel_id, command.channel_name, command.text ?? '');
-      await ack({ response_type: 'ephemeral', text });
+    this.app.command('/digest', async ({ command, ack, respond }) => {
+      const reply = this.handle(command.channel_id, command.channel_name, command.text ?? '');
+      await ack({ response_type: 'ephemeral', text: replyText(reply.text) });
+      const followUp = reply.followUp;
+      if (!followUp) return;
+      // Acknowledged; the slow part runs after and its outcome replaces the reply.
+      this.tasks.run('slack /digest', async () => {
+        let outcome: string;
+        try {
+          outcome = await followUp();
+        } catch (err) {
+          this.log.error({ err: redactError(err), channel: command.channel_id }, 'slack /digest failed');
+          outcome = 'Sorry, that did not work. Please try again in a few minutes.';
+        }
+        await respond({ response_type: 'ephemeral', replace_original: true, text: replyText(outcome) });
+      });
     });
     this.app.error(async (err) => {
-      this.log.error({ err }, 'slack handler failed');
+      this.log.error({ err: redactError(err) }, 'slack handler failed');
     });
   }
 
@@ -82,6 +120,12 @@ export class SlackAdapter implements DeliveryAdapter {
 
   async stop(): Promise<void> {
     await this.app.stop();
+    await this.tasks.idle();
+  }
+
+  /** Resolves when the work commands started after acknowledging is done. */
+  idle(): Promise<void> {
+    return this.tasks.idle();
   }
 
   render(digest: Digest): SlackMessage[] {
@@ -90,11 +134,20 @@ export class SlackAdapter implements DeliveryAdapter {
 
   async send(channel: string, payload: unknown): Promise<string> {
     const msg = payload as SlackMessage;
-    const res = await this.app.client.chat.postMessage({ channel, text: msg.text, blocks: msg.blocks as never, unfurl_links: false, unfurl_media: false });
-    return String(res.ts);
+    try {
+      const res = await this.app.client.chat.postMessage({ channel, text: msg.text, blocks: msg.blocks as never, unfurl_links: false, unfurl_media: false });
+      return String(res.ts);
+    } catch (err) {
+      throw redactError(err);
+    }
   }
 
+  /** What the outbox does about a failed send; every text in it is scrubbed (it is stored in digests.last_error). */
   classify(err: unknown): DeliveryFailure {
+    return redactFields(this.classifyRaw(err));
+  }
+
+  private classifyRaw(err: unknown): DeliveryFailure {
     const e = err as { code?: string; data?: { error?: string }; retryAfter?: number; statusCode?: number; message?: string };
     if (e.code === 'slack_webapi_rate_limited_error') return { kind: 'rate-limited', retryAfterMs: (e.retryAfter ?? 1) * 1000, message: 'ratelimited' };
     if (e.code === 'slack_webapi_platform_error') {
@@ -104,52 +157,62 @@ export class SlackAdapter implements DeliveryAdapter {
       if (code === 'internal_error' || code === 'fatal_error' || code === 'service_unavailable' || code === 'request_timeout') return { kind: 'transient', message: code };
       return { kind: 'rejected', message: code };
     }
-    return { kind: 'transient', message: e.message ?? String(err) };
+    return { kind: 'transient', message: errorText(err) };
   }
 
-  /** One `/digest …` command for a channel; returns the ephemeral reply. */
-  async handle(channelId: string, channelName: string | undefined, text: string): Promise<string> {
+  /**
+   * One `/digest …` command for a channel: the ephemeral reply, computed at once (subscription
+   * changes are single SQLite writes), and for `now` the digest work to do after acknowledging.
+   */
+  handle(channelId: string, channelName: string | undefined, text: string): SlackReply {
     const subs = this.subscriptions;
     const [sub = 'help', ...rest] = text.trim().split(/\s+/).filter(Boolean);
-    const arg = rest.join(' ');
     try {
+      const arg = commandArgument(rest.join(' '));
       switch (sub.toLowerCase()) {
         case 'subscribe': {
           const { subscription, topic } = subs.subscribe('slack', channelId, arg || undefined, channelName);
-          return `Subscribed this channel to *${topic}*.\n${subs.describe(subscription)}\nMake sure the bot is in the channel: \`/invite @news-digest\`.`;
+          return { text: `Subscribed this channel to *${topic}*.\n${subs.describe(subscription)}\nMake sure the bot is in the channel: \`/invite @news-digest\`.` };
         }
         case 'unsubscribe':
-          return subs.unsubscribe('slack', channelId, arg || undefined).stopped ? 'Unsubscribed: this channel gets no more digests.' : `Removed ${arg}.`;
+          return { text: subs.unsubscribe('slack', channelId, arg || undefined).stopped ? 'Unsubscribed: this channel gets no more digests.' : `Removed ${arg}.` };
         case 'now': {
           const existing = subs.get('slack', channelId) ?? subs.subscribe('slack', channelId, undefined, channelName).subscription;
-          const { stories, sent } = await this.trigger.digestNow(existing.id);
-          const after = subs.byId(existing.id)!;
-          if (!after.active && after.stopReason === 'not_in_channel') {
-            return 'I am not in this channel, so I cannot post the digest. Invite me with `/invite @news-digest`, then `/digest subscribe` again.';
-          }
-          if (!stories) return 'Nothing new on this channel’s topics since the last digest.';
-          return sent ? `Posted the digest: ${stories} ${stories === 1 ? 'story' : 'stories'}.` : `The digest (${stories} stories) is queued and will be posted shortly.`;
+          return { text: 'Preparing the digest for this channel…', followUp: () => this.digestNow(existing.id) };
         }
         case 'schedule':
           if (!arg) throw new CommandError(`Usage: /digest schedule daily 08:00 (or ${SCHEDULE_HELP})`);
-          return `Schedule set.\n${subs.describe(subs.setSchedule('slack', channelId, arg))}`;
+          return { text: `Schedule set.\n${subs.describe(subs.setSchedule('slack', channelId, arg))}` };
         case 'timezone':
           if (!arg) throw new CommandError('Usage: /digest timezone Area/City, e.g. /digest timezone Europe/Kyiv');
-          return `Time zone set.\n${subs.describe(subs.setTimezone('slack', channelId, arg))}`;
+          return { text: `Time zone set.\n${subs.describe(subs.setTimezone('slack', channelId, arg))}` };
         case 'settings': {
           const s = subs.get('slack', channelId);
-          return s ? subs.describe(s) : 'This channel has no subscription yet: `/digest subscribe`.';
+          return { text: s ? subs.describe(s) : 'This channel has no subscription yet: `/digest subscribe`.' };
         }
         case 'topics':
-          return subs.topics().map((t) => `• *${t.id}* — ${t.name}`).join('\n');
+          return { text: subs.topics().map((t) => `• *${t.id}* — ${t.name}`).join('\n') };
         case 'help':
-          return SLACK_HELP;
+          return { text: SLACK_HELP };
         default:
-          return `Unknown subcommand "${sub}". Usage: /digest subscribe|unsubscribe|now|schedule|timezone|settings|topics|help, e.g. /digest subscribe`;
+          return { text: `Unknown subcommand "${clip(sub, 40)}". Usage: /digest subscribe|unsubscribe|now|schedule|timezone|settings|topics|help, e.g. /digest subscribe` };
       }
     } catch (err) {
-      if (err instanceof CommandError) return err.message;
-      throw err;
+      if (err instanceof CommandError) return { text: err.message };
+      // Still answered: an unanswered command shows the user a bare "failed" after 3 s.
+      this.log.error({ err: redactError(err), channel: channelId }, 'slack command failed');
+      return { text: 'Sorry, that did not work. Please try again in a few minutes.' };
     }
+  }
+
+  /** `/digest now` after the acknowledgement: builds and sends the digest, returns what to tell the user. */
+  private async digestNow(subscriptionId: number): Promise<string> {
+    const { stories, sent } = await this.trigger.digestNow(subscriptionId);
+    const after = this.subscriptions.byId(subscriptionId)!;
+    if (!after.active && after.stopReason === 'not_in_channel') {
+      return 'I am not in this channel, so I cannot post the digest. Invite me with `/invite @news-digest`, then `/digest subscribe` again.';
+    }
+    if (!stories) return 'Nothing new on this channel’s topics since the last digest.';
+    return sent ? `Posted the digest: ${stories} ${stories === 1 ? 'story' : 'stories'}.` : `The digest (${stories} stories) is queued and will be posted shortly.`;
   }
 }

@@ -1,12 +1,16 @@
-import { Bot, GrammyError, HttpError, webhookCallback, type Context } from 'grammy';
+import { Bot, GrammyError, HttpError, type Context } from 'grammy';
 import { autoRetry } from '@grammyjs/auto-retry';
 import type http from 'node:http';
+import { stripInvisible } from '../../digest/format.js';
 import type { Digest } from '../../digest/model.js';
-import { CommandError, type SubscriptionService } from '../../digest/subscriptions.js';
+import { CommandError, commandArgument, type SubscriptionService } from '../../digest/subscriptions.js';
 import type { DeliveryAdapter, DeliveryFailure } from '../../delivery/types.js';
 import type { Logger } from '../../logger.js';
+import { errorText, redactError, redactFields, registerSecret } from '../../redact.js';
 import { SCHEDULE_HELP } from '../../scheduler/schedule.js';
-import { escapeHtml, renderTelegram } from './render.js';
+import { BackgroundTasks } from '../background.js';
+import { TELEGRAM_MAX_CHARS, escapeHtml, renderTelegram } from './render.js';
+import { readUpdate } from './webhook.js';
 
 export interface TelegramOptions {
   token: string;
@@ -18,7 +22,10 @@ export interface TelegramOptions {
 
 /** What the chat commands need from the rest of the program. */
 export interface DigestTrigger {
-  /** Builds a digest for the subscription now and sends it; returns how many stories it had. */
+  /**
+   * Builds a digest for the subscription now and sends it; returns how many stories it had.
+   * May take as long as the outbox does: adapters call it only after answering the user.
+   */
   digestNow(subscriptionId: number): Promise<{ stories: number; sent: boolean }>;
 }
 
@@ -33,6 +40,26 @@ export const COMMANDS = [
   { command: 'settings', description: 'Show this chat’s subscription' },
   { command: 'help', description: 'How to use this bot' },
 ];
+
+/**
+ * A command's answer: sent at once; `followUp` is slow work (building and sending the digest)
+ * done after, whose result replaces the answer's text.
+ */
+interface Reply {
+  text: string;
+  followUp?: () => Promise<string>;
+}
+
+/**
+ * A reply as it may be sent: invisible and direction controls removed, and cut at a line break
+ * if it would pass Telegram's 4,096 characters (every reply line is balanced HTML on its own).
+ */
+function fitReply(html: string): string {
+  const text = stripInvisible(html);
+  if (text.length <= TELEGRAM_MAX_CHARS) return text;
+  const cut = text.lastIndexOf('\n', TELEGRAM_MAX_CHARS - 2);
+  return `${text.slice(0, cut > 0 ? cut : 0)}\n…`;
+}
 
 const CHANGES_SETTINGS = new Set(['start', 'subscribe', 'unsubscribe', 'digest', 'schedule', 'timezone']);
 
@@ -59,6 +86,7 @@ export class TelegramAdapter implements DeliveryAdapter {
    */
   readonly limits = { perSecond: 28, perChatIntervalMs: 1000 };
   readonly bot: Bot;
+  private readonly tasks: BackgroundTasks;
 
   constructor(
     private readonly options: TelegramOptions,
@@ -66,11 +94,13 @@ export class TelegramAdapter implements DeliveryAdapter {
     private readonly trigger: DigestTrigger,
     private readonly log: Logger,
   ) {
+    registerSecret(options.token, options.webhookSecret);
+    this.tasks = new BackgroundTasks(log);
     this.bot = new Bot(options.token, options.apiRoot ? { client: { apiRoot: options.apiRoot.replace(/\/+$/, '') } } : {});
     // Short 429 waits are retried in place; longer ones, 5xx and network errors reach the outbox, which backs off.
     this.bot.api.config.use(autoRetry({ maxRetryAttempts: 2, maxDelaySeconds: 5, rethrowInternalServerErrors: true, rethrowHttpErrors: true }));
     this.registerCommands();
-    this.bot.catch((err) => this.log.error({ err: err.error, update: err.ctx.update.update_id }, 'telegram update failed'));
+    this.bot.catch((err) => this.log.error({ err: redactError(err.error), update: err.ctx.update.update_id }, 'telegram update failed'));
   }
 
   render(digest: Digest): string[] {
@@ -78,11 +108,21 @@ export class TelegramAdapter implements DeliveryAdapter {
   }
 
   async send(chatId: string, payload: unknown): Promise<string> {
-    const msg = await this.bot.api.sendMessage(chatId, String(payload), { parse_mode: 'HTML', link_preview_options: { is_disabled: true } });
-    return String(msg.message_id);
+    try {
+      const msg = await this.bot.api.sendMessage(chatId, String(payload), { parse_mode: 'HTML', link_preview_options: { is_disabled: true } });
+      return String(msg.message_id);
+    } catch (err) {
+      // grammY's network errors quote the request URL, which carries the bot token.
+      throw redactError(err);
+    }
   }
 
+  /** What the outbox does about a failed send; every text in it is scrubbed (it is stored in digests.last_error). */
   classify(err: unknown): DeliveryFailure {
+    return redactFields(this.classifyRaw(err));
+  }
+
+  private classifyRaw(err: unknown): DeliveryFailure {
     if (err instanceof GrammyError) {
       const description = err.description;
       if (err.error_code === 429) return { kind: 'rate-limited', retryAfterMs: (err.parameters.retry_after ?? 1) * 1000, message: description };
@@ -96,8 +136,8 @@ export class TelegramAdapter implements DeliveryAdapter {
       if (err.error_code >= 500) return { kind: 'transient', message: description };
       return { kind: 'rejected', message: description };
     }
-    if (err instanceof HttpError) return { kind: 'transient', message: `network error: ${(err.error as Error)?.message ?? err.message}` };
-    return { kind: 'transient', message: (err as Error).message };
+    if (err instanceof HttpError) return { kind: 'transient', message: `network error: ${errorText(err.error ?? err)}` };
+    return { kind: 'transient', message: errorText(err) };
   }
 
   /** Long polling (default) or webhook mode; registers the command menu first. */
@@ -114,35 +154,66 @@ export class TelegramAdapter implements DeliveryAdapter {
 
   async stop(): Promise<void> {
     if (this.bot.isRunning()) await this.bot.stop();
+    await this.tasks.idle();
   }
 
-  /** A route for our HTTP server answering Telegram's webhook calls (secret token verified by grammY). */
+  /** Resolves when the work commands and webhook calls started after answering is done. */
+  idle(): Promise<void> {
+    return this.tasks.idle();
+  }
+
+  /**
+   * A route for our HTTP server answering Telegram's webhook calls: secret token checked, body
+   * capped and parsed safely (webhook.ts), answered 200 at once and the update handled after,
+   * so a slow command never makes Telegram time out and resend it.
+   */
   webhookRoute(): ((req: http.IncomingMessage, res: http.ServerResponse) => boolean) | undefined {
     if (!this.options.webhookUrl) return undefined;
     const path = new URL(this.options.webhookUrl).pathname;
-    const handle = webhookCallback(this.bot, 'http', { secretToken: this.options.webhookSecret });
     return (req, res) => {
       if (req.method !== 'POST' || new URL(req.url ?? '/', 'http://x').pathname !== path) return false;
-      void handle(req, res);
+      this.tasks.run('telegram webhook update', async () => {
+        const update = await readUpdate(req, res, this.options.webhookSecret);
+        if (!update) return;
+        res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+        await this.bot.handleUpdate(update as never);
+      });
       return true;
     };
   }
 
   private registerCommands(): void {
-    const reply = (ctx: Context, text: string) => ctx.reply(text, { parse_mode: 'HTML', link_preview_options: { is_disabled: true } });
-    const guarded = (name: string, handler: (ctx: Context, chatId: string, arg: string) => Promise<string>) =>
+    const options = { parse_mode: 'HTML', link_preview_options: { is_disabled: true } } as const;
+    const reply = (ctx: Context, text: string) => ctx.reply(fitReply(text), options);
+    const guarded = (name: string, handler: (ctx: Context, chatId: string, arg: string) => Promise<string | Reply>) =>
       this.bot.command(name, async (ctx) => {
         const chatId = String(ctx.chat.id);
         if (CHANGES_SETTINGS.has(name) && !(await this.mayChangeSettings(ctx))) {
           await reply(ctx, 'Sorry, only the administrators of this group can change its digest settings.');
           return;
         }
+        let answer: Reply;
         try {
-          await reply(ctx, await handler(ctx, chatId, (typeof ctx.match === 'string' ? ctx.match : '').trim()));
+          const result = await handler(ctx, chatId, commandArgument(typeof ctx.match === 'string' ? ctx.match : ''));
+          answer = typeof result === 'string' ? { text: result } : result;
         } catch (err) {
-          if (err instanceof CommandError) await reply(ctx, escapeHtml(err.message));
-          else throw err;
+          if (!(err instanceof CommandError)) throw err;
+          answer = { text: escapeHtml(err.message) };
         }
+        const sent = await reply(ctx, answer.text);
+        const followUp = answer.followUp;
+        if (!followUp) return;
+        // Answered; the slow part runs after, so this handler never waits for the outbox.
+        this.tasks.run(`telegram /${name}`, async () => {
+          let outcome: string;
+          try {
+            outcome = await followUp();
+          } catch (err) {
+            this.log.error({ err: redactError(err), chat: chatId }, `telegram /${name} failed`);
+            outcome = 'Sorry, that did not work. Please try again in a few minutes.';
+          }
+          await ctx.api.editMessageText(sent.chat.id, sent.message_id, fitReply(outcome), options);
+        });
       });
     const title = (ctx: Context) => ('title' in ctx.chat! ? ctx.chat.title : undefined) ?? ctx.from?.username ?? ctx.from?.first_name;
     const subs = this.subscriptions;
@@ -175,8 +246,13 @@ export class TelegramAdapter implements DeliveryAdapter {
     guarded('digest', async (ctx, chatId, arg) => {
       if (arg && arg.toLowerCase() !== 'now') throw new CommandError('Usage: /digest (sends the digest now)');
       const sub = subs.get('telegram', chatId) ?? subs.subscribe('telegram', chatId, undefined, title(ctx)).subscription;
-      const { stories } = await this.trigger.digestNow(sub.id);
-      return stories ? `Here is your digest: ${stories} ${stories === 1 ? 'story' : 'stories'}.` : 'Nothing new on your topics since the last digest.';
+      return {
+        text: 'Preparing your digest…',
+        followUp: async () => {
+          const { stories } = await this.trigger.digestNow(sub.id);
+          return stories ? `Here is your digest: ${stories} ${stories === 1 ? 'story' : 'stories'}.` : 'Nothing new on your topics since the last digest.';
+        },
+      };
     });
     guarded('help', async () => escapeHtml(HELP));
   }
