@@ -21,6 +21,8 @@ commands:
   explain <article id or URL>       why an article is (not) on a topic, and its story
   preview [--chat PLATFORM:ID | --topic ID] [--format text|telegram|slack]
   subscriptions list [--json]
+  outbox [list] [--json]            digests not delivered: dead (gave up after delivery.retryFor), failed, waiting
+  outbox resend <id>... | --all     queue dead or failed digests again (--all: every dead one)
   eval [--corpus DIR] [--holdout] [--json]  measure topic matching and story grouping on the corpus
   run                               the long-running worker (what npm start runs)
 
@@ -41,6 +43,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   explain: async () => (await import('./commands/explain.js')).explainCommand,
   preview: async () => (await import('./commands/preview.js')).previewCommand,
   subscriptions: async () => (await import('./commands/subscriptions.js')).subscriptionsCommand,
+  outbox: async () => (await import('./commands/outbox.js')).outboxCommand,
   run: async () => (await import('./commands/run.js')).runCommand,
 };
 
@@ -65,6 +68,7 @@ export function parseCli(argv: string[]): { command: string | undefined; args: s
         holdout: { type: 'boolean' },
         chat: { type: 'string' },
         format: { type: 'string' },
+        all: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });

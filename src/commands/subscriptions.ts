@@ -1,3 +1,4 @@
+import { OutboxRepo } from '../db/outbox.js';
 import { UsageError, iso, type CommandContext } from './context.js';
 
 /** `subscriptions list [--json]`: every chat and channel, its settings and delivery state. */
@@ -5,14 +6,17 @@ export async function subscriptionsCommand(ctx: CommandContext): Promise<number>
   const [sub = 'list', ...rest] = ctx.args;
   if (sub !== 'list' || rest.length) throw new UsageError('usage: subscriptions list [--json]');
   const subs = ctx.app.delivery.subscriptions.list();
+  const dead = new OutboxRepo(ctx.app.db).deadCounts();
   if (ctx.options.json) {
-    ctx.out(JSON.stringify(subs.map((s) => ({ ...s, lastDigestAt: iso(s.lastDigestAt), nextDueAt: iso(s.nextDueAt), createdAt: iso(s.createdAt) })), null, 2));
+    ctx.out(JSON.stringify(subs.map((s) => ({ ...s, lastDigestAt: iso(s.lastDigestAt), nextDueAt: iso(s.nextDueAt), createdAt: iso(s.createdAt), deadDigests: dead.get(s.id) ?? 0 })), null, 2));
     return 0;
   }
   if (!subs.length) ctx.out('no subscriptions yet: send /start to the Telegram bot or /digest subscribe in Slack');
   for (const s of subs) {
     const state = s.active ? `next ${iso(s.nextDueAt) ?? 'never (off)'}` : `STOPPED${s.stopReason ? `: ${s.stopReason}` : ''}`;
-    ctx.out(`${String(s.id).padStart(4)}  ${s.platform}:${s.chatId}${s.chatTitle ? ` (${s.chatTitle})` : ''}  [${s.topics.join(', ')}]  ${s.schedule} ${s.timezone}, max ${s.maxStories}  ${state}`);
+    const n = dead.get(s.id);
+    const undelivered = n ? `  ${n} DEAD digest${n === 1 ? '' : 's'} (npm run cli -- outbox)` : '';
+    ctx.out(`${String(s.id).padStart(4)}  ${s.platform}:${s.chatId}${s.chatTitle ? ` (${s.chatTitle})` : ''}  [${s.topics.join(', ')}]  ${s.schedule} ${s.timezone}, max ${s.maxStories}  ${state}${undelivered}`);
   }
   return 0;
 }

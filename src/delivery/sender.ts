@@ -1,15 +1,22 @@
-import { randomUUID } from 'node:crypto';
 import pLimit from 'p-limit';
 import type { DB } from '../db/open.js';
+import { OutboxRepo, type ReadyDigest } from '../db/outbox.js';
 import type { Digest } from '../digest/model.js';
 import type { Platform, SubscriptionService } from '../digest/subscriptions.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
+import { retryLocked } from './busy.js';
+import { WorkerIdentity, defaultWorkerId } from './identity.js';
 import { RateLimiter } from './rate-limiter.js';
+import { afterTransientFailure } from './retry-policy.js';
 import type { DeliveryAdapter, DeliveryFailure } from './types.js';
 
-export const MAX_ATTEMPTS = 8;
 const LEASE_MS = 5 * 60_000;
+/** An ordinary outbox write waits out another connection's lock this long, then the run leaves the digest for the next. */
+const LOCK_PATIENCE_MS = 60_000;
+/** A sent part's id is saved before the lease is this close to running out (after that another worker may resend it). */
+const LEASE_MARGIN_MS = 30_000;
+const DEFAULT_RETRY_FOR_MS = 24 * 3_600_000;
 
 export interface SenderOptions {
   clock?: () => number;
@@ -17,43 +24,40 @@ export interface SenderOptions {
   random?: () => number;
   /** Digests sent at once (the rate limiter keeps the pace). */
   concurrency?: number;
+  /** The worker id leases are taken under (default: WORKER_ID, else the host name). */
   owner?: string;
+  /** Transient failures are retried this long, then the digest is dead (config `delivery.retryFor`). */
+  retryForMs?: number;
 }
 
 export interface SendReport {
   sent: number;
   retrying: number;
   failed: number;
+  dead: number;
 }
 
-interface Ready {
-  id: number;
-  subscription_id: number;
-  model: string;
-  attempts: number;
-  platform: Platform;
-  chat_id: string;
-  active: number;
-}
-
-/** 1 s, 2 s, 4 s … capped at 10 min, each ×0.5–1.5 so retries of many chats do not bunch up. */
-export function retryDelay(attempts: number, random: () => number = Math.random): number {
-  const base = Math.min(600_000, 1000 * 2 ** Math.max(0, attempts - 1));
-  return Math.min(600_000, Math.round(base * (0.5 + random())));
-}
+const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
  * Sends the outbox. A digest is claimed with a lease (two workers never send the same one),
- * rendered and stored once, then sent part by part; each part's platform message id is saved as
- * soon as it is sent, so a restart resumes at the first unsent part.
+ * rendered and stored once, then sent part by part. Each part is marked as attempted, committed,
+ * before it is sent, and its platform message id saved as soon as the platform accepts it, so a
+ * restart resumes at the first unsent part, and the only part that can be sent twice is one the
+ * platform accepted in the milliseconds before its id was saved.
  */
 export class Sender {
+  private readonly repo: OutboxRepo;
   private readonly limiters = new Map<Platform, RateLimiter>();
   private readonly clock: () => number;
   private readonly random: () => number;
-  private readonly owner: string;
   private readonly limit;
   private readonly sleep?: (ms: number) => Promise<void>;
+  private readonly wantedId: string;
+  private readonly retryForMs: number;
+  private identity?: WorkerIdentity;
+  /** Digests this process is sending now: its own leases are resumable, but not twice at once. */
+  private readonly inFlight = new Set<number>();
 
   constructor(
     private readonly db: DB,
@@ -63,11 +67,18 @@ export class Sender {
     private readonly metrics?: Metrics,
     options: SenderOptions = {},
   ) {
+    this.repo = new OutboxRepo(db);
     this.clock = options.clock ?? Date.now;
     this.random = options.random ?? Math.random;
-    this.owner = options.owner ?? randomUUID();
     this.limit = pLimit(options.concurrency ?? 64);
     this.sleep = options.sleep;
+    this.wantedId = options.owner ?? defaultWorkerId();
+    this.retryForMs = options.retryForMs ?? DEFAULT_RETRY_FOR_MS;
+  }
+
+  /** The id this process's leases carry; taken at the first send run (commands that only read never take one). */
+  get workerId(): string | undefined {
+    return this.identity?.id;
   }
 
   /** One limiter per platform, kept across runs so the pace holds between ticks. */
@@ -80,117 +91,144 @@ export class Sender {
     return l;
   }
 
+  private async workerIdentity(): Promise<WorkerIdentity> {
+    if (!this.identity) {
+      this.identity = await this.write(() => WorkerIdentity.acquire(this.db, this.repo, this.wantedId, this.clock(), LEASE_MS));
+      if (!this.identity.stable) {
+        this.log.warn({ workerId: this.identity.id }, `worker id "${this.wantedId}" is in use by another running process; using a temporary id (set WORKER_ID to a different name per worker)`);
+      }
+    }
+    return this.identity;
+  }
+
   /** Sends every digest that is ready now; resolves when they are all done or rescheduled. */
   async runOnce(): Promise<SendReport> {
-    const report: SendReport = { sent: 0, retrying: 0, failed: 0 };
+    const report: SendReport = { sent: 0, retrying: 0, failed: 0, dead: 0 };
     const platforms = [...this.adapters.keys()];
     if (!platforms.length) return report;
-    const now = this.clock();
-    const ready = this.db
-      .prepare(
-        `SELECT d.id, d.subscription_id, d.model, d.attempts, s.platform, s.chat_id, s.active FROM digests d JOIN subscriptions s ON s.id = d.subscription_id
-         WHERE ((d.status = 'pending' AND d.next_attempt_at <= @now) OR (d.status = 'sending' AND d.lease_until < @now))
-           AND s.platform IN (${platforms.map((p) => `'${p}'`).join(',')})
-         ORDER BY d.next_attempt_at, d.id LIMIT 5000`,
-      )
-      .all({ now }) as Ready[];
+    const identity = await this.workerIdentity();
+    await this.write(() => identity.beat(this.clock()));
+    const owner = identity.id;
+    const ready = this.repo.ready(platforms, this.clock(), owner, 5000);
     await Promise.all(
       ready.map((d) =>
         this.limit(async () => {
-          if (!this.claim(d.id)) return;
-          const outcome = await this.deliver(d);
-          report[outcome]++;
+          if (this.inFlight.has(d.id)) return;
+          this.inFlight.add(d.id);
+          try {
+            const claimedAt = this.clock();
+            if (!(await this.write(() => this.repo.claim(d.id, owner, claimedAt, claimedAt + LEASE_MS)))) return;
+            report[await this.deliver(d, owner, claimedAt + LEASE_MS)]++;
+          } catch (err) {
+            // Only database trouble gets here (send errors are classified): the digest keeps its
+            // lease under this worker id, and the next run resumes it.
+            this.log.error({ err, digest: d.id }, `digest ${d.id}: delivery interrupted, resumed at the next run: ${(err as Error).message}`);
+            report.retrying++;
+          } finally {
+            this.inFlight.delete(d.id);
+          }
         }),
       ),
     );
     return report;
   }
 
-  private claim(id: number): boolean {
-    const now = this.clock();
-    return (
-      this.db
-        .prepare(`UPDATE digests SET status = 'sending', lease_owner = @owner, lease_until = @until
-          WHERE id = @id AND ((status = 'pending' AND next_attempt_at <= @now) OR (status = 'sending' AND lease_until < @now))`)
-        .run({ id, owner: this.owner, until: now + LEASE_MS, now }).changes === 1
-    );
-  }
-
-  private async deliver(d: Ready): Promise<keyof SendReport> {
+  private async deliver(d: ReadyDigest, owner: string, leaseUntil: number): Promise<keyof SendReport> {
     const adapter = this.adapters.get(d.platform)!;
+    const log = this.log.child({ digest: d.id, subscription: d.subscriptionId, platform: d.platform, chat: d.chatId });
     if (!d.active) {
-      this.finish(d.id, 'failed', 'subscription stopped before sending');
+      await this.write(() => this.repo.finish(d.id, 'failed', 'subscription stopped before sending', this.clock()));
       return 'failed';
     }
-    let parts = this.db.prepare('SELECT seq, payload, platform_message_id FROM digest_parts WHERE digest_id = ? ORDER BY seq').all(d.id) as { seq: number; payload: string; platform_message_id: string | null }[];
+    let parts = this.repo.parts(d.id);
     if (!parts.length) {
       // Render once and store, so a retry or a restart sends exactly the same messages.
-      const payloads = adapter.render(JSON.parse(d.model) as Digest);
-      const insert = this.db.prepare('INSERT OR IGNORE INTO digest_parts (digest_id, seq, payload) VALUES (?, ?, ?)');
-      this.db.transaction(() => payloads.forEach((p, i) => insert.run(d.id, i, JSON.stringify(p))))();
-      parts = this.db.prepare('SELECT seq, payload, platform_message_id FROM digest_parts WHERE digest_id = ? ORDER BY seq').all(d.id) as typeof parts;
+      const payloads = adapter.render(JSON.parse(d.model) as Digest).map((p) => JSON.stringify(p));
+      await this.write(() => this.repo.storeParts(d.id, payloads));
+      parts = this.repo.parts(d.id);
     }
     const limiter = this.limiterFor(d.platform);
     for (const part of parts) {
-      if (part.platform_message_id !== null) continue;
-      await limiter.acquire(d.chat_id);
+      if (part.messageId !== null) continue;
+      await limiter.acquire(d.chatId);
+      if (part.attemptedAt !== null) {
+        log.warn({ seq: part.seq }, 'sending again a part whose last send has an unknown outcome (the process stopped mid-send): the chat may get it twice');
+      }
+      const attemptAt = this.clock();
+      await this.write(() => this.repo.markAttempt(d.id, part.seq, attemptAt, owner, attemptAt + LEASE_MS));
+      leaseUntil = attemptAt + LEASE_MS;
       let messageId: string;
       try {
-        messageId = await adapter.send(d.chat_id, JSON.parse(part.payload));
+        messageId = await adapter.send(d.chatId, JSON.parse(part.payload));
       } catch (err) {
-        return this.fail(d, adapter.classify(err), limiter);
+        return this.fail(d, part.seq, adapter.classify(err), limiter, log);
       }
-      const now = this.clock();
-      this.db.prepare('UPDATE digest_parts SET platform_message_id = ?, sent_at = ? WHERE digest_id = ? AND seq = ?').run(messageId, now, d.id, part.seq);
-      this.db.prepare('UPDATE digests SET lease_until = ? WHERE id = ? AND lease_owner = ?').run(now + LEASE_MS, d.id, this.owner);
+      // Sent. A lock now is waited out while the lease lasts: treating it as a failed send
+      // would send the part again.
+      const sentAt = this.clock();
+      try {
+        await this.write(() => this.repo.partSent(d.id, part.seq, messageId, sentAt, owner, sentAt + LEASE_MS), leaseUntil - LEASE_MARGIN_MS, (tries) => {
+          if (tries === 1) log.warn({ seq: part.seq }, 'database locked while saving a sent message id; retrying');
+        });
+      } catch (err) {
+        throw new Error(`part ${part.seq} was sent (message ${messageId}) but its id could not be saved, so it may be sent again: ${(err as Error).message}`, { cause: err });
+      }
+      leaseUntil = sentAt + LEASE_MS;
       this.metrics?.messagesSent.inc({ platform: d.platform });
     }
-    this.db.prepare("UPDATE digests SET status = 'sent', sent_at = ?, lease_owner = NULL, lease_until = NULL, last_error = NULL WHERE id = ?").run(this.clock(), d.id);
+    await this.write(() => this.repo.markSent(d.id, this.clock()));
     return 'sent';
   }
 
-  private fail(d: Ready, failure: DeliveryFailure, limiter: RateLimiter): keyof SendReport {
+  private async fail(d: ReadyDigest, seq: number, failure: DeliveryFailure, limiter: RateLimiter, log: Logger): Promise<keyof SendReport> {
     const now = this.clock();
     this.metrics?.deliveryErrors.inc({ platform: d.platform, kind: failure.kind });
-    const log = this.log.child({ digest: d.id, subscription: d.subscription_id, platform: d.platform, chat: d.chat_id });
+    // The send is over: the attempt mark is cleared, so only a send cut short by the process's
+    // death is counted as a possible duplicate. (An answer lost on the network, which the
+    // platform gives no way to tell from a refusal, is retried like any transient failure.)
+    const settle = (write: () => void) =>
+      this.write(() =>
+        this.repo.immediate(() => {
+          this.repo.clearAttempt(d.id, seq);
+          write();
+        }),
+      );
     if (failure.kind === 'permanent') {
-      this.subscriptions.deactivate(d.subscription_id, failure.reason);
-      this.finish(d.id, 'failed', failure.message);
+      await settle(() => {
+        this.subscriptions.deactivate(d.subscriptionId, failure.reason);
+        this.repo.finish(d.id, 'failed', failure.message, now);
+      });
       log.warn({ reason: failure.reason }, `subscription stopped: ${failure.message}`);
       return 'failed';
     }
     if (failure.kind === 'rejected') {
-      this.finish(d.id, 'failed', failure.message);
+      await settle(() => this.repo.finish(d.id, 'failed', failure.message, now));
       log.error(`platform rejected the message: ${failure.message}`);
       return 'failed';
     }
     if (failure.kind === 'rate-limited') {
       // The platform told us when to come back; this is not a failed attempt.
-      limiter.holdChat(d.chat_id, failure.retryAfterMs);
-      this.reschedule(d.id, d.attempts, now + failure.retryAfterMs, failure.message);
+      limiter.holdChat(d.chatId, failure.retryAfterMs);
+      await settle(() => this.repo.reschedule(d.id, { attempts: d.attempts, at: now + failure.retryAfterMs, error: failure.message, failingSince: d.failingSince }));
       log.info({ retryAfterMs: failure.retryAfterMs }, 'rate limited; waiting as asked');
       return 'retrying';
     }
     const attempts = d.attempts + 1;
-    if (attempts >= MAX_ATTEMPTS) {
-      this.db.prepare("UPDATE digests SET attempts = ? WHERE id = ?").run(attempts, d.id);
-      this.finish(d.id, 'failed', failure.message);
-      log.error({ attempts }, `digest failed after ${attempts} attempts: ${failure.message}`);
-      return 'failed';
+    const failingSince = d.failingSince ?? now;
+    const next = afterTransientFailure({ attempts, failingSince, now, retryForMs: this.retryForMs, random: this.random });
+    if (next.dead) {
+      await settle(() => this.repo.finish(d.id, 'dead', failure.message, now, attempts));
+      const hours = ((now - failingSince) / 3_600_000).toFixed(1);
+      log.error({ attempts }, `digest ${d.id} given up after ${attempts} attempts over ${hours} h: ${failure.message}; \`npm run cli -- outbox resend ${d.id}\` sends it again`);
+      return 'dead';
     }
-    const delay = retryDelay(attempts, this.random);
-    this.reschedule(d.id, attempts, now + delay, failure.message);
-    log.warn({ attempts, retryInMs: delay }, `send failed, will retry: ${failure.message}`);
+    await settle(() => this.repo.reschedule(d.id, { attempts, at: next.at, error: failure.message, failingSince }));
+    log.warn({ attempts, retryInMs: next.at - now }, `send failed, will retry: ${failure.message}`);
     return 'retrying';
   }
 
-  private reschedule(id: number, attempts: number, at: number, error: string): void {
-    this.db
-      .prepare("UPDATE digests SET status = 'pending', attempts = ?, next_attempt_at = ?, last_error = ?, lease_owner = NULL, lease_until = NULL WHERE id = ?")
-      .run(attempts, at, error, id);
-  }
-
-  private finish(id: number, status: 'failed', error: string): void {
-    this.db.prepare('UPDATE digests SET status = ?, last_error = ?, lease_owner = NULL, lease_until = NULL WHERE id = ?').run(status, error, id);
+  /** A write that waits out other connections' locks (until `deadline`) instead of failing. */
+  private write<T>(fn: () => T, deadline = this.clock() + LOCK_PATIENCE_MS, onRetry?: (tries: number) => void): Promise<T> {
+    return retryLocked(fn, { deadline, clock: this.clock, sleep: this.sleep ?? realSleep, onRetry: (_err, tries) => onRetry?.(tries) });
   }
 }

@@ -1,4 +1,5 @@
 import type { LoadedConfig } from '../config/load.js';
+import { isLockError } from '../db/lock-retry.js';
 import type { DB } from '../db/open.js';
 import { SubscriptionService, type Platform } from '../digest/subscriptions.js';
 import type { Logger } from '../logger.js';
@@ -15,11 +16,17 @@ export class DeliveryService {
   readonly outbox: Outbox;
   readonly sender: Sender;
 
-  constructor(db: DB, config: LoadedConfig, log: Logger, metrics?: Metrics, options: SenderOptions & { idf?: () => IdfModel } = {}) {
+  constructor(
+    db: DB,
+    config: LoadedConfig,
+    private readonly log: Logger,
+    metrics?: Metrics,
+    options: SenderOptions & { idf?: () => IdfModel } = {},
+  ) {
     const clock = options.clock ?? Date.now;
     this.subscriptions = new SubscriptionService(db, config, clock);
     this.outbox = new Outbox(db, config, this.subscriptions, clock, options.idf);
-    this.sender = new Sender(db, this.adapters, this.subscriptions, log, metrics, options);
+    this.sender = new Sender(db, this.adapters, this.subscriptions, log, metrics, { retryForMs: config.delivery.retryFor, ...options });
   }
 
   register(adapter: DeliveryAdapter): void {
@@ -28,7 +35,14 @@ export class DeliveryService {
 
   /** The scheduler's tick: due digests are built once, then everything ready is sent. */
   async tick(): Promise<void> {
-    this.outbox.createDue();
+    try {
+      this.outbox.createDue();
+    } catch (err) {
+      // Another process holds the database: the due digests are built at the next tick. What is
+      // already in the outbox is still sent now.
+      if (!isLockError(err)) throw err;
+      this.log.warn({ err }, 'database locked while building due digests; retrying at the next tick');
+    }
     await this.sender.runOnce();
   }
 

@@ -1,0 +1,85 @@
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+import type { DB } from '../db/open.js';
+import type { OutboxRepo, WorkerRow } from '../db/outbox.js';
+
+/** WORKER_ID, else the host name: the same across restarts of a worker on one machine. */
+export function defaultWorkerId(env: NodeJS.ProcessEnv = process.env): string {
+  return env.WORKER_ID?.trim() || os.hostname();
+}
+
+/** Senders alive in this process by instance token; a closed database means that sender is gone. */
+const local = new Map<string, DB>();
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Whether the process in `row` still runs. On this host the pid says it exactly (this process's
+ * own earlier senders are looked up in `local`); for another host, only a heartbeat younger than
+ * a lease proves it dead, which is no sooner than its leases would expire anyway.
+ */
+function holderAlive(row: WorkerRow, now: number, staleMs: number): boolean {
+  if (row.host !== os.hostname()) return now - row.seenAt < staleMs;
+  if (row.pid === process.pid) return local.get(row.instance)?.open === true;
+  return pidAlive(row.pid);
+}
+
+const BEAT_EVERY_MS = 30_000;
+
+/**
+ * The id a sender takes its leases under. A restarted worker gets its id back and, with it, the
+ * digests its previous process had leased: they resume at once instead of after the lease. Two
+ * live processes never share an id (the second gets a temporary one), so two workers never send
+ * the same digest.
+ */
+export class WorkerIdentity {
+  private lastBeat: number;
+
+  private constructor(
+    private readonly repo: OutboxRepo,
+    public id: string,
+    readonly wanted: string,
+    readonly instance: string,
+    now: number,
+  ) {
+    this.lastBeat = now;
+  }
+
+  get stable(): boolean {
+    return this.id === this.wanted;
+  }
+
+  static acquire(db: DB, repo: OutboxRepo, wanted: string, now: number, staleMs: number): WorkerIdentity {
+    for (const [instance, other] of local) if (!other.open) local.delete(instance);
+    const instance = randomUUID();
+    const taken = repo.immediate(() => {
+      const row = repo.worker(wanted);
+      if (row && row.instance !== instance && holderAlive(row, now, staleMs)) return false;
+      repo.saveWorker({ id: wanted, instance, host: os.hostname(), pid: process.pid, startedAt: now, seenAt: now });
+      return true;
+    });
+    local.set(instance, db);
+    return new WorkerIdentity(repo, taken ? wanted : temporaryId(wanted, instance), wanted, instance, now);
+  }
+
+  /**
+   * Refreshes the heartbeat. If another host took the id over (ours looked stale), this process
+   * continues under a temporary id; its current leases then simply expire.
+   */
+  beat(now: number): void {
+    if (!this.stable || now - this.lastBeat < BEAT_EVERY_MS) return;
+    this.lastBeat = now;
+    if (!this.repo.beat(this.id, this.instance, now)) this.id = temporaryId(this.wanted, this.instance);
+  }
+}
+
+function temporaryId(wanted: string, instance: string): string {
+  return `${wanted}~${process.pid}-${instance.slice(0, 8)}`;
+}
