@@ -104,6 +104,8 @@ export class HealthMonitor {
         pendingArticles: articles.count,
         pendingDigests: digests.count,
         oldestPendingDigest: iso(digests.oldestCreatedAt),
+        // Given up: an operator decision (`outbox resend`), not a fault of the running worker.
+        deadDigests: this.queries.deadDigests(),
       });
     } catch (err) {
       // A damaged file can pass the ping and fail the next query.
@@ -113,7 +115,7 @@ export class HealthMonitor {
   }
 
   /** For /metrics: the backlogs and their ages in seconds (0 when empty). */
-  backlog(): { pendingArticles: number; processingLagSeconds: number; pendingDigests: number; oldestPendingDigestSeconds: number } {
+  backlog(): { pendingArticles: number; processingLagSeconds: number; pendingDigests: number; oldestPendingDigestSeconds: number; deadDigests: number } {
     const now = this.clock();
     const a = this.queries.articleBacklog();
     const d = this.queries.digestBacklog();
@@ -122,6 +124,7 @@ export class HealthMonitor {
       processingLagSeconds: a.oldestSeenAt === null ? 0 : Math.max(0, (now - a.oldestSeenAt) / 1000),
       pendingDigests: d.count,
       oldestPendingDigestSeconds: d.oldestCreatedAt === null ? 0 : Math.max(0, (now - d.oldestCreatedAt) / 1000),
+      deadDigests: this.queries.deadDigests(),
     };
   }
 }

@@ -6,6 +6,7 @@ export interface Backlog {
   processingLagSeconds: number;
   pendingDigests: number;
   oldestPendingDigestSeconds: number;
+  deadDigests: number;
 }
 
 /** Prometheus metrics, on a registry of their own so tests and several instances do not collide. */
@@ -32,6 +33,7 @@ export class Metrics {
       ['news_digest_processing_lag_seconds', 'Age of the oldest article not processed yet', 'processingLagSeconds'],
       ['news_digest_pending_digests', 'Digests built and not delivered yet', 'pendingDigests'],
       ['news_digest_oldest_pending_digest_seconds', 'Age of the oldest digest not delivered yet', 'oldestPendingDigestSeconds'],
+      ['news_digest_dead_digests', 'Digests given up after retrying for delivery.retryFor (outbox resend queues them again)', 'deadDigests'],
     ] as const
   ).map(([name, help, key]) => {
     const metrics = this;

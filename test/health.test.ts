@@ -83,6 +83,7 @@ describe('/healthz tells the truth', () => {
       expect(metrics).toMatch(/^news_digest_pending_digests 1$/m);
       expect(metrics).toMatch(/^news_digest_oldest_pending_digest_seconds 7200$/m);
       expect(metrics).toMatch(/^news_digest_pending_articles 0$/m);
+      expect(metrics).toMatch(/^news_digest_dead_digests 0$/m);
       expect(metrics).toMatch(/news_digest_stage_duration_seconds_count\{stage="poll"\} [1-9]/);
       expect(metrics).toMatch(/news_digest_stage_duration_seconds_count\{stage="process"\} [1-9]/);
       expect(metrics).toMatch(/^process_resident_memory_bytes \d+/m);

@@ -27,6 +27,8 @@ export interface CliOptions {
   chat?: string;
   format?: string;
   help?: boolean;
+  /** `outbox resend --all`. */
+  all?: boolean;
 }
 
 export function iso(ms: number | null | undefined): string | null {

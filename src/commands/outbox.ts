@@ -1,5 +1,5 @@
 import { OutboxRepo, type UndeliveredDigest } from '../db/outbox.js';
-import { UsageError, iso, type CliOptions, type CommandContext } from './context.js';
+import { UsageError, iso, type CommandContext } from './context.js';
 
 const USAGE = 'usage: outbox [list] [--json] | outbox resend <digest id>... | outbox resend --all';
 
@@ -49,7 +49,7 @@ function list(ctx: CommandContext, repo: OutboxRepo): number {
 
 function resend(ctx: CommandContext, repo: OutboxRepo, args: string[]): number {
   // `--all` is parsed by cli.ts for this command only.
-  const all = (ctx.options as CliOptions & { all?: boolean }).all === true;
+  const all = ctx.options.all === true;
   if (all === (args.length > 0)) throw new UsageError(USAGE);
   const undelivered = new Map(repo.undelivered().map((d) => [d.id, d]));
   let chosen: UndeliveredDigest[];

@@ -16,6 +16,11 @@ export class HealthQueries {
     return { count: r.count, oldestCreatedAt: r.oldest };
   }
 
+  /** Digests given up after retrying for delivery.retryFor (`outbox resend` queues them again). */
+  deadDigests(): number {
+    return this.db.prepare("SELECT count(*) FROM digests WHERE status = 'dead'").pluck().get() as number;
+  }
+
   /** Articles stored and not processed yet, and when the oldest of them was first seen. */
   articleBacklog(): { count: number; oldestSeenAt: number | null } {
     const count = this.db.prepare('SELECT count(*) FROM articles WHERE processed_at IS NULL').pluck().get() as number;

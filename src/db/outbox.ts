@@ -100,16 +100,17 @@ export class OutboxRepo {
    * Digests to send now: pending and due, or being sent under a lease that ran out or that is
    * `owner`'s own (left by this worker id's previous process).
    */
-  ready(platforms: Platform[], now: number, owner: string, limit: number): ReadyDigest[] {
+  ready(platforms: Platform[], now: number, owner: string, limit: number, only?: number[]): ReadyDigest[] {
     const rows = this.db
       .prepare(
         `SELECT d.id, d.subscription_id AS subscriptionId, d.model, d.attempts, d.failing_since AS failingSince, s.platform, s.chat_id AS chatId, s.active
          FROM digests d JOIN subscriptions s ON s.id = d.subscription_id
          WHERE ((d.status = 'pending' AND d.next_attempt_at <= @now) OR (d.status = 'sending' AND (d.lease_until < @now OR d.lease_owner = @owner)))
            AND s.platform IN (SELECT value FROM json_each(@platforms))
+           AND (@only IS NULL OR d.id IN (SELECT value FROM json_each(@only)))
          ORDER BY d.next_attempt_at, d.id LIMIT @limit`,
       )
-      .all({ now, owner, platforms: JSON.stringify(platforms), limit }) as (Omit<ReadyDigest, 'active'> & { active: number })[];
+      .all({ now, owner, platforms: JSON.stringify(platforms), limit, only: only ? JSON.stringify(only) : null }) as (Omit<ReadyDigest, 'active'> & { active: number })[];
     return rows.map((r) => ({ ...r, active: r.active === 1 }));
   }
 

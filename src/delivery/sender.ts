@@ -101,15 +101,18 @@ export class Sender {
     return this.identity;
   }
 
-  /** Sends every digest that is ready now; resolves when they are all done or rescheduled. */
-  async runOnce(): Promise<SendReport> {
+  /**
+   * Sends every digest that is ready now (or only the given ones: `/digest now` does not wait for
+   * a fan-out); resolves when they are all done or rescheduled.
+   */
+  async runOnce(only?: number[]): Promise<SendReport> {
     const report: SendReport = { sent: 0, retrying: 0, failed: 0, dead: 0 };
     const platforms = [...this.adapters.keys()];
     if (!platforms.length) return report;
     const identity = await this.workerIdentity();
     await this.write(() => identity.beat(this.clock()));
     const owner = identity.id;
-    const ready = this.repo.ready(platforms, this.clock(), owner, 5000);
+    const ready = this.repo.ready(platforms, this.clock(), owner, 5000, only);
     await Promise.all(
       ready.map((d) =>
         this.limit(async () => {

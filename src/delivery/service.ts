@@ -50,7 +50,8 @@ export class DeliveryService {
   async digestNow(subscriptionId: number): Promise<{ stories: number; sent: boolean }> {
     const created = this.outbox.createNow(subscriptionId);
     if (!created || created.status === 'empty') return { stories: 0, sent: false };
-    const report = await this.sender.runOnce();
+    // Only this digest: the subscriber's answer must not wait for a fan-out to other chats.
+    const report = await this.sender.runOnce([created.id]);
     return { stories: created.digest.stories.length, sent: report.sent > 0 };
   }
 }

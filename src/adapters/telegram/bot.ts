@@ -96,7 +96,10 @@ export class TelegramAdapter implements DeliveryAdapter {
   ) {
     registerSecret(options.token, options.webhookSecret);
     this.tasks = new BackgroundTasks(log);
-    this.bot = new Bot(options.token, options.apiRoot ? { client: { apiRoot: options.apiRoot.replace(/\/+$/, '') } } : {});
+    // A request that hangs is given up well before the outbox lease (5 min) runs out, so another
+    // worker never sends a part this one may still be sending (grammY's default is 500 s). Long
+    // polling's getUpdates waits 30 s, well inside.
+    this.bot = new Bot(options.token, { client: { timeoutSeconds: 90, ...(options.apiRoot ? { apiRoot: options.apiRoot.replace(/\/+$/, '') } : {}) } });
     // Short 429 waits are retried in place; longer ones, 5xx and network errors reach the outbox, which backs off.
     this.bot.api.config.use(autoRetry({ maxRetryAttempts: 2, maxDelaySeconds: 5, rethrowInternalServerErrors: true, rethrowHttpErrors: true }));
     this.registerCommands();
