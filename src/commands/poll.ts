@@ -1,5 +1,6 @@
 import type { CommandContext } from './context.js';
 import type { PollReport } from '../pipeline.js';
+import { describeSkipped } from '../ingest/poller.js';
 
 export async function pollCommand(ctx: CommandContext): Promise<number> {
   const report = await ctx.app.pipeline.poll();
@@ -14,7 +15,8 @@ export function formatPollReport(report: PollReport): string[] {
     const name = r.title ? `${r.title} <${r.url}>` : r.url;
     if (r.status === 'error') lines.push(`✗ ${name}: ${r.errorKind}: ${r.error}`);
     else if (r.status === 'not-modified') lines.push(`= ${name}: not modified (304)`);
-    else if (r.status === 'ok') lines.push(`✓ ${name}: ${r.items} items, ${r.newIds.length} new, ${r.updatedIds.length} updated${r.repaired ? ' (XML repaired)' : ''}`);
+    else if (r.status === 'ok') lines.push(`✓ ${name}: ${r.items} items, ${r.newIds.length} new, ${r.updatedIds.length} updated${r.repaired ? ' (XML repaired)' : ''}${r.skipped ? `; ${describeSkipped(r.skipped)}` : ''}`);
+    else if (r.status === 'skipped' && r.error) lines.push(`- ${name}: not polled: ${r.error}`);
   }
   const ok = report.feeds.length - report.failedFeeds;
   lines.push(`${report.feeds.length} feeds polled (${ok} ok, ${report.failedFeeds} failed): ${report.newArticles} new articles, ${report.updatedArticles} updated, in ${(report.durationMs / 1000).toFixed(1)} s`);

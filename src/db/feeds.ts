@@ -15,6 +15,9 @@ export interface FeedRow {
   last_ok_at: number | null;
   next_poll_at: number;
   created_at: number;
+  /** Items of the last answer that could not be read (skipped, the rest stored), and why. */
+  last_skipped: number;
+  last_skip_reason: string | null;
 }
 
 /** The feeds table: what to poll, when, and how the last poll went. */
@@ -58,12 +61,15 @@ export class FeedRepo {
     return this.db.prepare('SELECT * FROM feeds WHERE next_poll_at <= ? ORDER BY next_poll_at, id').all(now) as FeedRow[];
   }
 
-  recordSuccess(id: number, r: { status: 'ok' | 'not-modified'; etag?: string | null; lastModified?: string | null; title?: string; now: number; nextPollAt: number }): void {
+  /** A poll that worked. `skipped` (items not read) is kept from the last answer when not given (a 304). */
+  recordSuccess(id: number, r: { status: 'ok' | 'not-modified'; etag?: string | null; lastModified?: string | null; title?: string; now: number; nextPollAt: number; skipped?: { count: number; reason: string | null } }): void {
     this.db
       .prepare(`UPDATE feeds SET last_status = @status, last_error = NULL, error_count = 0, last_polled_at = @now, last_ok_at = @now,
         next_poll_at = @next, etag = coalesce(@etag, etag), last_modified = coalesce(@lastModified, last_modified),
-        title = coalesce(title, @title) WHERE id = @id`)
-      .run({ id, status: r.status, now: r.now, next: r.nextPollAt, etag: r.etag ?? null, lastModified: r.lastModified ?? null, title: r.title ?? null });
+        title = coalesce(title, @title),
+        last_skipped = coalesce(@skipped, last_skipped), last_skip_reason = CASE WHEN @skipped IS NULL THEN last_skip_reason ELSE @skipReason END
+        WHERE id = @id`)
+      .run({ id, status: r.status, now: r.now, next: r.nextPollAt, etag: r.etag ?? null, lastModified: r.lastModified ?? null, title: r.title ?? null, skipped: r.skipped?.count ?? null, skipReason: r.skipped?.reason ?? null });
   }
 
   recordFailure(id: number, r: { kind: string; message: string; now: number; nextPollAt: number }): void {
@@ -71,6 +77,11 @@ export class FeedRepo {
       .prepare(`UPDATE feeds SET last_status = @kind, last_error = @message, error_count = error_count + 1, last_polled_at = @now,
         next_poll_at = @next WHERE id = @id`)
       .run({ id, kind: r.kind, message: r.message, now: r.now, next: r.nextPollAt });
+  }
+
+  /** The failing feeds, most failures first (for /healthz). */
+  failing(limit: number): FeedRow[] {
+    return this.db.prepare('SELECT * FROM feeds WHERE error_count > 0 ORDER BY error_count DESC, id LIMIT ?').all(limit) as FeedRow[];
   }
 
   failingCount(): number {

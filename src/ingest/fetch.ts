@@ -32,15 +32,17 @@ export type FetchResult =
 
 /**
  * GETs a URL with a timeout covering the whole transfer, a body-size cap, a redirect cap and
- * conditional-GET validators. `file:` URLs are read from disk (demo and tests).
+ * conditional-GET validators. `file:` URLs are read from disk (demo and tests). `cancel` stops
+ * the transfer from outside (the poller's whole-feed deadline, a stopping worker).
  */
-export async function fetchResource(url: string, limits: FetchLimits, validators: FetchValidators = {}, accept = FEED_ACCEPT, policy?: FetchPolicy): Promise<FetchResult> {
+export async function fetchResource(url: string, limits: FetchLimits, validators: FetchValidators = {}, accept = FEED_ACCEPT, policy?: FetchPolicy, cancel?: AbortSignal): Promise<FetchResult> {
   if (url.startsWith('file:')) {
     // Local files are the operator's own (demo, tests); a link or redirect from outside is not.
     if (policy && policy.trustedHost === undefined) throw new FeedError('refused', `refused to fetch ${url}: only http and https are fetched, not file:`);
     return readLocal(url, limits);
   }
-  const signal = AbortSignal.timeout(limits.timeoutMs);
+  const timeout = AbortSignal.timeout(limits.timeoutMs);
+  const signal = cancel ? AbortSignal.any([timeout, cancel]) : timeout;
   let current = url;
   const seen = new Set<string>();
   try {
@@ -96,6 +98,7 @@ export async function fetchResource(url: string, limits: FetchLimits, validators
   } catch (err) {
     if (err instanceof FeedError) throw err;
     const e = err as Error & { cause?: { code?: string; message?: string } };
+    if (cancel?.aborted && !timeout.aborted) throw new FeedError('timeout', 'transfer cut off', { cause: err });
     if (e.name === 'TimeoutError' || signal.aborted) throw new FeedError('timeout', `timed out after ${limits.timeoutMs} ms`, { cause: err });
     if (e.cause?.code === 'EADDRREFUSED') throw new FeedError('refused', `refused to fetch ${current}: ${e.cause.message}`, { cause: err });
     const detail = e.cause?.code ?? e.cause?.message ?? e.message;

@@ -11,7 +11,7 @@ import type { AddressPolicy } from './address-policy.js';
 import { isDatabaseError, isLockError, retryOnLock } from '../db/lock-retry.js';
 import type { HealthMonitor } from '../health.js';
 import { normaliseItem } from './normalise.js';
-import { parseFeed } from './parse.js';
+import { parseFeed, type ParsedFeed } from './parse.js';
 
 export interface PollOptions {
   limits: FetchLimits;
@@ -20,6 +20,16 @@ export interface PollOptions {
   maxBackoffMs: number;
   /** Redirects of a feed to other hosts are checked against it (the feed's own host is the operator's choice). */
   policy?: AddressPolicy;
+  /** The whole poll of one feed (fetch, decode, parse, store) at most; default {@link feedDeadlineMs}. */
+  deadlineMs?: number;
+  /** The parse step (tests put a step that never settles here). */
+  parse?: (text: string) => Promise<{ feed: ParsedFeed; repaired: boolean }>;
+}
+
+/** Items of one answer that were not read, by reason ("no usable link", the parser's reason…). */
+export interface SkippedItems {
+  count: number;
+  reasons: Record<string, number>;
 }
 
 export interface FeedPollResult {
@@ -33,19 +43,48 @@ export interface FeedPollResult {
   newIds: number[];
   updatedIds: number[];
   repaired: boolean;
+  /** What the feed is, as the parser named it ('RSS 2.0', 'Atom 1.0'…), when known. */
+  format?: string;
+  /** Items skipped (the others stored); absent when none was. */
+  skipped?: SkippedItems;
+  /** Cut off at the whole-feed deadline (status 'error', kind 'timeout'). */
+  cutOff?: boolean;
   durationMs: number;
+}
+
+/**
+ * The whole poll of one feed at most: the transfer's own timeout plus half of it (at least a
+ * second) for decoding, parsing and storing, which take milliseconds on a healthy feed (a 5 MB
+ * feed parses in about a second). 20 s → 30 s.
+ */
+export function feedDeadlineMs(limits: Pick<FetchLimits, 'timeoutMs'>): number {
+  return limits.timeoutMs + Math.max(1000, limits.timeoutMs / 2);
+}
+
+/** One feed's poll in progress: cut off at its deadline or when the worker stops. */
+interface Run {
+  cut: boolean;
+  abort: AbortController;
+  stop: () => void;
 }
 
 /**
  * Polls feeds: fetch (conditional GET) → decode → parse → normalise → store. Feeds run
  * concurrently up to a limit; one feed is never polled twice at once; a failure is stored on
- * its feed and backs off exponentially without touching the others.
+ * its feed and backs off exponentially without touching the others. Every feed's poll is bounded
+ * end to end by a deadline: a feed that overruns it (a transfer that trickles, a parse that never
+ * settles) is recorded as failed ('timeout') and the others go on, so a poll always ends. The
+ * work cut off is left to finish or not; nothing it returns is stored or reported.
  */
 export class Poller {
   private readonly feeds: FeedRepo;
   private readonly articles: ArticleRepo;
-  private readonly inFlight = new Set<number>();
+  private readonly inFlight = new Map<number, Run>();
   private readonly limit;
+  private readonly parse: (text: string) => Promise<{ feed: ParsedFeed; repaired: boolean }>;
+  /** Bumped by cutAll(): polls queued before it are not started. */
+  private generation = 0;
+  readonly deadlineMs: number;
 
   constructor(
     private readonly db: DB,
@@ -58,11 +97,18 @@ export class Poller {
     this.feeds = new FeedRepo(db);
     this.articles = new ArticleRepo(db);
     this.limit = pLimit(options.concurrency);
+    this.parse = options.parse ?? parseFeed;
+    this.deadlineMs = options.deadlineMs ?? feedDeadlineMs(options.limits);
   }
 
-  /** Polls the given feeds (default: all) and resolves when every one has finished. */
+  /** Polls the given feeds (default: all) and resolves when every one has finished or was cut off. */
   pollAll(feeds: FeedRow[] = this.feeds.list()): Promise<FeedPollResult[]> {
-    return Promise.all(feeds.map((f) => this.limit(() => this.pollOne(f))));
+    const generation = this.generation;
+    return Promise.all(
+      feeds.map((f) =>
+        this.limit(() => (generation === this.generation ? this.pollOne(f) : Promise.resolve({ ...baseResult(f), error: 'not polled: the worker is stopping' }))),
+      ),
+    );
   }
 
   /** Polls the feeds whose next poll time has come. */
@@ -74,46 +120,133 @@ export class Poller {
     return this.inFlight.size > 0;
   }
 
+  /**
+   * Stops every poll in progress now (the worker is stopping): each ends as 'skipped', its
+   * transfer aborted, nothing recorded against the feed; feeds queued behind them are not started.
+   */
+  cutAll(): number {
+    this.generation++;
+    const runs = [...this.inFlight.values()];
+    for (const run of runs) run.stop();
+    return runs.length;
+  }
+
   async pollOne(feed: FeedRow): Promise<FeedPollResult> {
-    const base: FeedPollResult = { feedId: feed.id, url: feed.url, title: feed.title, status: 'skipped', items: 0, newIds: [], updatedIds: [], repaired: false, durationMs: 0 };
+    const base = baseResult(feed);
     if (this.inFlight.has(feed.id)) return base;
-    this.inFlight.add(feed.id);
     const started = performance.now();
+    let timer: NodeJS.Timeout | undefined;
+    let stop!: () => void;
+    const stopped = new Promise<'stopped'>((resolve) => (stop = () => resolve('stopped')));
+    const run: Run = { cut: false, abort: new AbortController(), stop };
+    this.inFlight.set(feed.id, run);
+    const deadline = new Promise<'deadline'>((resolve) => (timer = setTimeout(() => resolve('deadline'), this.deadlineMs)));
+    const work = this.work(feed, base, started, run);
+    try {
+      const outcome = await Promise.race([work, deadline, stopped]);
+      if (typeof outcome === 'object') return outcome;
+      // Cut off: the stray work is ignored (it checks `run.cut` before any write) and its transfer aborted.
+      run.cut = true;
+      run.abort.abort();
+      work.catch(() => undefined);
+      const durationMs = performance.now() - started;
+      if (outcome === 'stopped') {
+        this.log.info({ feed: feed.url }, 'feed poll stopped: the worker is stopping; polled again at the next start');
+        return { ...base, status: 'skipped', error: 'stopped: the worker is stopping', durationMs };
+      }
+      const e = new FeedError('timeout', `no result within ${formatSeconds(this.deadlineMs)} (fetch, parse and store); cut off`);
+      const nextPollAt = await this.recordFailure(feed, e);
+      this.log.warn({ feed: feed.url, kind: e.kind, failures: feed.error_count + 1, retryAt: new Date(nextPollAt).toISOString() }, `feed failed: ${e.message}`);
+      return { ...base, status: 'error', errorKind: e.kind, error: e.message, cutOff: true, durationMs };
+    } finally {
+      clearTimeout(timer);
+      this.metrics?.pollDuration.observe((performance.now() - started) / 1000);
+      if (this.inFlight.get(feed.id) === run) this.inFlight.delete(feed.id);
+    }
+  }
+
+  /** Stores a feed's failure with its backoff; returns when it is polled again. */
+  private async recordFailure(feed: FeedRow, e: FeedError): Promise<number> {
     const interval = feed.interval_ms ?? this.options.defaultIntervalMs;
+    const now = this.clock();
+    const nextPollAt = now + backoffDelay(feed.error_count + 1, interval, this.options.maxBackoffMs);
+    await retryOnLock(() => this.feeds.recordFailure(feed.id, { kind: e.kind, message: e.message, now, nextPollAt })).catch((dbErr: unknown) =>
+      this.log.warn({ feed: feed.url, err: (dbErr as Error).message }, 'feed failure not recorded: the database stayed locked'),
+    );
+    this.metrics?.polls.inc({ result: 'error' });
+    this.metrics?.fetchErrors.inc({ kind: e.kind });
+    return nextPollAt;
+  }
+
+  /** The poll itself: nothing is written once `run.cut` is set (the result is no longer wanted). */
+  private async work(feed: FeedRow, base: FeedPollResult, started: number, run: Run): Promise<FeedPollResult> {
+    const interval = feed.interval_ms ?? this.options.defaultIntervalMs;
+    const cutResult = (): FeedPollResult => ({ ...base, status: 'skipped', error: 'cut off', durationMs: performance.now() - started });
     try {
       const policy = this.options.policy ? { policy: this.options.policy, trustedHost: hostOf(feed.url) } : undefined;
-      const res = await fetchResource(feed.url, this.options.limits, { etag: feed.etag, lastModified: feed.last_modified }, undefined, policy);
+      const res = await fetchResource(feed.url, this.options.limits, { etag: feed.etag, lastModified: feed.last_modified }, undefined, policy, run.abort.signal);
+      if (run.cut) return cutResult();
       const now = this.clock();
       if (res.status === 'not-modified') {
-        await retryOnLock(() => this.feeds.recordSuccess(feed.id, { status: 'not-modified', now, nextPollAt: now + interval }));
+        await retryOnLock(() => {
+          if (!run.cut) this.feeds.recordSuccess(feed.id, { status: 'not-modified', now, nextPollAt: now + interval });
+        });
+        if (run.cut) return cutResult();
         this.metrics?.polls.inc({ result: 'not-modified' });
         return { ...base, status: 'not-modified', durationMs: performance.now() - started };
       }
       const { text } = decodeBody(res.bytes, res.contentType);
-      const { feed: parsed, repaired } = await parseFeed(text);
-      const result = { ...base, status: 'ok' as const, repaired, title: feed.title ?? parsed.title?.trim() ?? null };
+      const { feed: parsed, repaired } = await this.parse(text);
+      if (run.cut) return cutResult();
+      const parsedTitle = typeof parsed.title === 'string' ? parsed.title.trim() : '';
+      const format = (parsed as { format?: unknown }).format;
+      const result: FeedPollResult = { ...base, status: 'ok', repaired, title: feed.title ?? (parsedTitle || null), ...(typeof format === 'string' ? { format } : {}) };
       // One transaction per feed: all of its items land, or none do.
-      const feedSource = feed.title ?? (parsed.title?.trim() || null);
+      const feedSource = feed.title ?? (parsedTitle || null);
+      const items = Array.isArray(parsed.items) ? parsed.items : [];
       // IMMEDIATE: the write lock is taken first, so a second process makes this wait (and retry),
       // never fail half-way with a stale snapshot.
       let removed = false;
       const store = this.db.transaction(() => {
+        // Cut off while it waited for the lock: the feed is already recorded as failed.
+        if (run.cut) return;
         // Removed (by the CLI, another process) while it was being fetched: nothing to store.
         if (!this.feeds.byId(feed.id)) return void (removed = true);
         result.items = 0;
         result.newIds = [];
         result.updatedIds = [];
-        for (const item of parsed.items.slice(0, MAX_ITEMS)) {
-          const normalised = normaliseItem(item, res.url, now);
-          if (!normalised) continue;
+        const skipped = new SkipCounter(parserSkips(parsed));
+        for (const item of items.slice(0, MAX_ITEMS)) {
+          // One item that cannot be read is skipped and counted, never the feed.
+          let normalised;
+          try {
+            normalised = normaliseItem(item, res.url, now);
+          } catch (err) {
+            skipped.add(`unreadable item: ${oneLine((err as Error).message ?? String(err))}`);
+            continue;
+          }
+          if (!normalised) {
+            skipped.add('no usable link');
+            continue;
+          }
           result.items++;
           const { id, outcome } = this.articles.upsert(feed.id, normalised, now, feedSource);
           if (outcome === 'new') result.newIds.push(id);
           else if (outcome === 'updated') result.updatedIds.push(id);
         }
-        this.feeds.recordSuccess(feed.id, { status: 'ok', etag: res.etag, lastModified: res.lastModified, title: parsed.title?.trim() || undefined, now, nextPollAt: now + interval });
+        if (skipped.count) result.skipped = skipped.value();
+        this.feeds.recordSuccess(feed.id, {
+          status: 'ok',
+          etag: res.etag,
+          lastModified: res.lastModified,
+          title: parsedTitle || undefined,
+          now,
+          nextPollAt: now + interval,
+          skipped: { count: skipped.count, reason: skipped.count ? describeSkipped(skipped.value()) : null },
+        });
       });
       await retryOnLock(() => store.immediate());
+      if (run.cut) return cutResult();
       this.health?.writeSucceeded();
       if (removed) {
         this.log.info({ feed: feed.url }, 'feed removed while it was polled; its items were not stored');
@@ -122,10 +255,12 @@ export class Poller {
       this.metrics?.polls.inc({ result: 'ok' });
       this.metrics?.articlesStored.inc({ change: 'new' }, result.newIds.length);
       this.metrics?.articlesStored.inc({ change: 'updated' }, result.updatedIds.length);
-      if (parsed.items.length > MAX_ITEMS) this.log.warn({ feed: feed.url, items: parsed.items.length }, `feed has ${parsed.items.length} items: only the first ${MAX_ITEMS} are read`);
+      if (items.length > MAX_ITEMS) this.log.warn({ feed: feed.url, items: items.length }, `feed has ${items.length} items: only the first ${MAX_ITEMS} are read`);
       if (repaired) this.log.warn({ feed: feed.url }, 'feed XML was invalid; parsed after lenient repair');
+      if (result.skipped) this.log.warn({ feed: feed.url, skipped: result.skipped.reasons }, describeSkipped(result.skipped));
       return { ...result, durationMs: performance.now() - started };
     } catch (err) {
+      if (run.cut) return cutResult();
       if (isLockError(err)) {
         // The database was busy, the feed is fine: nothing was stored, no backoff; the next tick polls it again.
         this.log.warn({ feed: feed.url }, 'feed not stored: the database stayed locked; polled again at the next tick');
@@ -138,20 +273,71 @@ export class Poller {
         return { ...base, status: 'skipped', error: (err as Error).message, durationMs: performance.now() - started };
       }
       const e = err instanceof FeedError ? err : new FeedError('parse', (err as Error).message, { cause: err });
-      const now = this.clock();
-      const nextPollAt = now + backoffDelay(feed.error_count + 1, interval, this.options.maxBackoffMs);
-      await retryOnLock(() => this.feeds.recordFailure(feed.id, { kind: e.kind, message: e.message, now, nextPollAt })).catch((dbErr: unknown) =>
-        this.log.warn({ feed: feed.url, err: (dbErr as Error).message }, 'feed failure not recorded: the database stayed locked'),
-      );
-      this.metrics?.polls.inc({ result: 'error' });
-      this.metrics?.fetchErrors.inc({ kind: e.kind });
+      const nextPollAt = await this.recordFailure(feed, e);
       this.log.warn({ feed: feed.url, kind: e.kind, failures: feed.error_count + 1, retryAt: new Date(nextPollAt).toISOString() }, `feed failed: ${e.message}`);
       return { ...base, status: 'error', errorKind: e.kind, error: e.message, durationMs: performance.now() - started };
-    } finally {
-      this.metrics?.pollDuration.observe((performance.now() - started) / 1000);
-      this.inFlight.delete(feed.id);
     }
   }
+}
+
+function baseResult(feed: FeedRow): FeedPollResult {
+  return { feedId: feed.id, url: feed.url, title: feed.title, status: 'skipped', items: 0, newIds: [], updatedIds: [], repaired: false, durationMs: 0 };
+}
+
+class SkipCounter {
+  count = 0;
+  private readonly reasons: Record<string, number> = {};
+  constructor(initial: { reason: string; count: number }[] = []) {
+    for (const s of initial) this.add(s.reason, s.count);
+  }
+  add(reason: string, n = 1): void {
+    if (n <= 0) return;
+    this.count += n;
+    this.reasons[reason] = (this.reasons[reason] ?? 0) + n;
+  }
+  value(): SkippedItems {
+    return { count: this.count, reasons: { ...this.reasons } };
+  }
+}
+
+/**
+ * Items the parser itself could not read, if it says so (`feed.skipped`: a count, a list of
+ * reasons or of `{ reason, count }`); nothing when it does not.
+ */
+function parserSkips(parsed: unknown): { reason: string; count: number }[] {
+  const s = (parsed as { skipped?: unknown } | null)?.skipped;
+  if (typeof s === 'number') return [{ reason: 'unreadable item', count: s }];
+  if (Array.isArray(s)) {
+    return s.map((x) => {
+      if (typeof x === 'string') return { reason: oneLine(x), count: 1 };
+      const o = (x ?? {}) as { reason?: unknown; message?: unknown; count?: unknown };
+      const reason = typeof o.reason === 'string' ? o.reason : typeof o.message === 'string' ? o.message : 'unreadable item';
+      return { reason: oneLine(reason), count: typeof o.count === 'number' ? o.count : 1 };
+    });
+  }
+  if (s && typeof s === 'object') {
+    const o = s as { count?: unknown; reasons?: unknown };
+    if (o.reasons && typeof o.reasons === 'object') return Object.entries(o.reasons as Record<string, unknown>).map(([reason, n]) => ({ reason: oneLine(reason), count: typeof n === 'number' ? n : 1 }));
+    if (typeof o.count === 'number') return [{ reason: 'unreadable item', count: o.count }];
+  }
+  return [];
+}
+
+/** "2 items skipped: no usable link", "3 items skipped: 2 no usable link, 1 unreadable item: …". */
+export function describeSkipped(s: SkippedItems): string {
+  const entries = Object.entries(s.reasons).sort((a, b) => b[1] - a[1]);
+  const shown = entries.slice(0, 3);
+  const reasons = entries.length === 1 ? shown[0]![0] : shown.map(([r, n]) => `${n} ${r}`).join(', ') + (entries.length > 3 ? `, ${entries.length - 3} other reasons` : '');
+  return `${s.count} ${s.count === 1 ? 'item' : 'items'} skipped: ${reasons}`;
+}
+
+function oneLine(s: string): string {
+  const t = s.replace(/\s+/g, ' ').trim();
+  return t.length > 160 ? `${t.slice(0, 159)}…` : t;
+}
+
+function formatSeconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
 }
 
 /** Items read from one answer of a feed at most (a real feed has tens; an archive dump is not news). */
