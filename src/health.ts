@@ -13,6 +13,11 @@ export interface HealthLimits {
 
 export const DEFAULT_HEALTH_LIMITS: HealthLimits = { pollStallMs: 15 * 60_000, digestBacklogMs: 60 * 60_000, processingLagMs: 30 * 60_000 };
 
+/** Polling intervals without a completed poll after which the worker is stalled. */
+export const STALLED_AFTER_INTERVALS = 3;
+/** Failing feeds named in /healthz at most (the count is always given). */
+const FAILING_SHOWN = 10;
+
 export interface HealthReport {
   status: 'ok' | 'error';
   problems: string[];
@@ -32,13 +37,24 @@ export class HealthMonitor {
   private pollStartedAt: number | undefined;
   private pollFinishedAt: number | undefined;
 
+  private readonly limits: HealthLimits;
+
   constructor(
     db: DB,
     private readonly clock: () => number = Date.now,
-    private readonly limits: HealthLimits = DEFAULT_HEALTH_LIMITS,
+    limits: HealthLimits = DEFAULT_HEALTH_LIMITS,
   ) {
     this.queries = new HealthQueries(db);
     this.feeds = new FeedRepo(db);
+    this.limits = { ...limits };
+  }
+
+  /**
+   * The worker polls every `intervalMs` (config polling.interval): no poll completed for three
+   * intervals means it is stalled.
+   */
+  expectPollsEvery(intervalMs: number): void {
+    this.limits.pollStallMs = STALLED_AFTER_INTERVALS * intervalMs;
   }
 
   /** `PRAGMA quick_check` (run once at the worker's start): 'ok' or what is damaged. */
@@ -85,7 +101,15 @@ export class HealthMonitor {
     if (this.pollStartedAt !== undefined) {
       const running = this.pollFinishedAt === undefined || this.pollFinishedAt < this.pollStartedAt;
       const since = running ? this.pollStartedAt : this.pollFinishedAt!;
-      if (now - since > this.limits.pollStallMs) problems.push(running ? `a poll has been running since ${iso(this.pollStartedAt)}` : `no poll since ${iso(this.pollFinishedAt)}`);
+      const limit = `limit ${Math.round(this.limits.pollStallMs / 1000)} s`;
+      if (now - since > this.limits.pollStallMs) {
+        problems.push(
+          running
+            ? `a poll has been running since ${iso(this.pollStartedAt)}${this.pollFinishedAt ? `; the last one completed at ${iso(this.pollFinishedAt)}` : ''} (${limit})`
+            : `no poll since ${iso(this.pollFinishedAt)} (${limit})`,
+        );
+      }
+      body.lastPollCompletedAt = iso(this.pollFinishedAt);
     }
     try {
       const articles = this.queries.articleBacklog();
@@ -101,6 +125,8 @@ export class HealthMonitor {
         integrity: this.integrity,
         lastPollAt: iso(lastPoll),
         failingFeeds: this.feeds.failingCount(),
+        // A broken feed is the feed's problem, not the worker's: named here, not a reason for 503.
+        failing: this.feeds.failing(FAILING_SHOWN).map((f) => ({ url: f.url, status: f.last_status, error: f.last_error, failures: f.error_count, lastPolledAt: iso(f.last_polled_at), retryAt: iso(f.next_poll_at) })),
         pendingArticles: articles.count,
         pendingDigests: digests.count,
         oldestPendingDigest: iso(digests.oldestCreatedAt),

@@ -1,7 +1,7 @@
 import type http from 'node:http';
 import type { App } from './app.js';
 import type { ChatEnv } from './config/env.js';
-import { JobScheduler } from './scheduler/jobs.js';
+import { JobScheduler, cronPeriodMs } from './scheduler/jobs.js';
 import { Retention } from './retention.js';
 import { createHttpServer, listen, type ExtraRoute } from './http/server.js';
 import { ConsoleAdapter } from './adapters/console/adapter.js';
@@ -25,7 +25,17 @@ export interface WorkerOptions {
   retentionTick?: string;
   /** How often due digests are looked for and the outbox sent (node-cron, with seconds). */
   digestTick?: string;
+  /** How long stop() waits for running jobs before it cuts them off (default {@link STOP_GRACE_MS}). */
+  stopGraceMs?: number;
 }
+
+/**
+ * How long a stopping worker waits for the jobs in progress (a poll finishing its feeds, a send)
+ * before it cuts them off: well inside the 10 s a service manager usually gives after SIGTERM.
+ */
+export const STOP_GRACE_MS = 3000;
+/** After the cut, how long the cut jobs get to wind down (write what they hold) before stop() returns. */
+const WIND_DOWN_MS = 1000;
 
 /**
  * The long-running process: polls due feeds on a node-cron tick (each feed has its own interval
@@ -63,12 +73,22 @@ export async function startWorker(app: App, options: WorkerOptions = {}): Promis
   const integrity = app.health.checkIntegrity();
   if (integrity !== 'ok') log.error({ integrity }, 'database integrity check failed: /healthz reports it; restore a backup or run `sqlite3 FILE .recover`');
 
+  // No poll completed for three polling intervals: /healthz reports the worker stalled.
+  app.health.expectPollsEvery(config.polling.interval);
   const scheduler = new JobScheduler(log);
+  const tickMs = cronPeriodMs(config.polling.tick);
   const pollJob = {
     name: 'poll-due-feeds',
     schedule: config.polling.tick,
     run: async () => {
       const report = await pipeline.pollDue();
+      const cut = report.feeds.filter((f) => f.cutOff);
+      if (cut.length) {
+        log.warn({ feeds: cut.map((f) => f.url) }, `poll tick: ${cut.length} ${cut.length === 1 ? 'feed' : 'feeds'} cut off at the ${Math.round(app.poller.deadlineMs / 1000)} s deadline (recorded as failed, retried with backoff); the others were polled`);
+      }
+      if (report.durationMs > tickMs) {
+        log.warn({ ms: Math.round(report.durationMs), tickMs }, `poll tick overran: it took ${(report.durationMs / 1000).toFixed(1)} s, longer than the ${tickMs / 1000} s between ticks; the ticks in between were skipped`);
+      }
       if (report.feeds.length || report.processedArticles) {
         log.info(
           { feeds: report.feeds.length, failed: report.failedFeeds, newArticles: report.newArticles, updated: report.updatedArticles, processed: report.processedArticles, pending: report.pendingArticles, onTopic: report.relevantArticles, newStories: report.newStories, updatedStories: report.updatedStories, ms: Math.round(report.durationMs) },
@@ -112,7 +132,17 @@ export async function startWorker(app: App, options: WorkerOptions = {}): Promis
     async stop() {
       log.info('stopping: finishing running jobs');
       for (const stop of stoppers) await stop().catch((err: unknown) => log.warn({ err }, 'adapter stop failed'));
-      await scheduler.stop();
+      const grace = options.stopGraceMs ?? STOP_GRACE_MS;
+      const unfinished = await scheduler.stop(grace);
+      if (unfinished.length) {
+        // A hanging feed (or anything else) never holds the process: cut the polls, stop waiting.
+        const cut = app.poller.cutAll();
+        const settled = await scheduler.settle(WIND_DOWN_MS);
+        log.warn(
+          { jobs: unfinished, feedsCut: cut, settled },
+          `stopping without waiting any longer for ${unfinished.map((j) => `${j.name} (running for ${(j.runningMs / 1000).toFixed(1)} s)`).join(', ')}: still running after ${grace / 1000} s; ${cut} feed polls cut off`,
+        );
+      }
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
     },

@@ -1,4 +1,5 @@
 import cron, { type ScheduledTask } from 'node-cron';
+import { CronExpressionParser } from 'cron-parser';
 import type { Logger } from '../logger.js';
 
 export interface Job {
@@ -9,12 +10,13 @@ export interface Job {
 }
 
 /**
- * Runs jobs on node-cron with `noOverlap` (a slow poll is never started twice), logs their
- * failures, and on `stop()` waits for the runs in progress to finish.
+ * Runs jobs on node-cron with `noOverlap` (a slow poll is never started twice, so every job must
+ * end: the poll's feeds each have a deadline), logs their failures, and on `stop()` waits for the
+ * runs in progress to finish, for a bounded time.
  */
 export class JobScheduler {
   private readonly tasks: ScheduledTask[] = [];
-  private readonly running = new Set<Promise<unknown>>();
+  private readonly running = new Map<Promise<unknown>, { name: string; startedAt: number }>();
   private stopped = false;
 
   constructor(private readonly log: Logger) {
@@ -40,15 +42,46 @@ export class JobScheduler {
 
   private track(job: Job): Promise<unknown> {
     if (this.stopped) return Promise.resolve();
-    const p = job.run().catch((err: unknown) => this.log.error({ err, job: job.name }, `job ${job.name} failed`));
-    this.running.add(p);
+    const p = Promise.resolve()
+      .then(() => job.run())
+      .catch((err: unknown) => this.log.error({ err, job: job.name }, `job ${job.name} failed`));
+    this.running.set(p, { name: job.name, startedAt: Date.now() });
     void p.finally(() => this.running.delete(p));
     return p;
   }
 
-  async stop(): Promise<void> {
+  /**
+   * No new runs; waits for those in progress, `graceMs` at most (default: as long as they take).
+   * Returns the jobs still running when the wait ended, with how long they had run.
+   */
+  async stop(graceMs?: number): Promise<{ name: string; runningMs: number }[]> {
     this.stopped = true;
     await Promise.all(this.tasks.map((t) => t.destroy()));
-    await Promise.all([...this.running]);
+    const all = Promise.all([...this.running.keys()]);
+    if (graceMs === undefined) await all;
+    else {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([all, new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+      clearTimeout(timer);
+    }
+    const now = Date.now();
+    return [...this.running.values()].map((r) => ({ name: r.name, runningMs: now - r.startedAt }));
   }
+
+  /** Waits for the runs in progress, `ms` at most; true when none is left. */
+  async settle(ms: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all([...this.running.keys()]), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+    clearTimeout(timer);
+    return this.running.size === 0;
+  }
+}
+
+/** Milliseconds between two runs of a cron expression (the shortest gap in its next few runs). */
+export function cronPeriodMs(expression: string, from = new Date()): number {
+  const it = CronExpressionParser.parse(expression, { currentDate: from });
+  const times = Array.from({ length: 4 }, () => it.next().getTime());
+  let gap = Infinity;
+  for (let i = 1; i < times.length; i++) gap = Math.min(gap, times[i]! - times[i - 1]!);
+  return gap;
 }
