@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { createApp, type App } from './app.js';
 import { ConfigError, DEFAULT_CONFIG_FILE, loadConfig } from './config/load.js';
+import { loadDotEnv } from './config/env.js';
 import { createLogger, type Logger } from './logger.js';
 import { UsageError, type CliOptions, type CommandContext } from './commands/context.js';
 import { pollCommand } from './commands/poll.js';
@@ -15,7 +16,8 @@ usage: npm run cli -- <command> [options]
 
 commands:
   poll                              poll every feed once, process, print per-feed results
-  feeds list | add URL | remove URL | import FILE.opml
+  feeds list | add URL [--force] | remove URL | import FILE.opml
+                                    add checks the URL once (a feed, or an HTML page linking one)
   articles [--topic ID] [--json]    articles with their topic decisions and story
   stories [--topic ID] [--since ISO] [--json]
   explain <article id or URL>       why an article is (not) on a topic, and its story
@@ -69,6 +71,7 @@ export function parseCli(argv: string[]): { command: string | undefined; args: s
         chat: { type: 'string' },
         format: { type: 'string' },
         all: { type: 'boolean' },
+        force: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -109,6 +112,13 @@ export async function runCli(argv: string[], out: (line: string) => void = (l) =
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  // `npm run cli`: the same .env as `npm start`, so both use one database and one port.
+  try {
+    loadDotEnv();
+  } catch (err) {
+    process.stderr.write(`error: ${(err as Error).message}\n`);
+    process.exit(2);
+  }
   runCli(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

@@ -29,6 +29,8 @@ export interface CliOptions {
   help?: boolean;
   /** `outbox resend --all`. */
   all?: boolean;
+  /** `feeds add URL --force`: add even when the check fails. */
+  force?: boolean;
 }
 
 export function iso(ms: number | null | undefined): string | null {

@@ -4,8 +4,11 @@ import { XMLParser } from 'fast-xml-parser';
 import { FeedRepo } from '../db/feeds.js';
 import { resolveFileUrl } from '../config/load.js';
 import { UsageError, iso, type CommandContext } from './context.js';
+import { inspectUrl, type Inspection } from '../ingest/discover.js';
+import { FeedError } from '../ingest/errors.js';
+import { feedDeadlineMs } from '../ingest/poller.js';
 
-const USAGE = 'usage: feeds list | feeds add URL | feeds remove URL | feeds import FILE.opml';
+const USAGE = 'usage: feeds list | feeds add URL [--force] | feeds remove URL | feeds import FILE.opml';
 
 export async function feedsCommand(ctx: CommandContext): Promise<number> {
   const [sub, arg, ...rest] = ctx.args;
@@ -17,22 +20,18 @@ export async function feedsCommand(ctx: CommandContext): Promise<number> {
     case undefined: {
       const feeds = repo.list();
       if (ctx.options.json) {
-        ctx.out(JSON.stringify(feeds.map((f) => ({ id: f.id, url: f.url, title: f.title, origin: f.origin, lastStatus: f.last_status, lastError: f.last_error, errorCount: f.error_count, lastPolledAt: iso(f.last_polled_at), nextPollAt: iso(f.next_poll_at) })), null, 2));
+        ctx.out(JSON.stringify(feeds.map((f) => ({ id: f.id, url: f.url, title: f.title, origin: f.origin, lastStatus: f.last_status, lastError: f.last_error, errorCount: f.error_count, lastPolledAt: iso(f.last_polled_at), nextPollAt: iso(f.next_poll_at), skippedItems: f.last_skipped, skipReason: f.last_skip_reason })), null, 2));
         return 0;
       }
       if (!feeds.length) ctx.out('no feeds; add one with: feeds add URL');
       for (const f of feeds) {
-        const state = f.last_status === null ? 'never polled' : f.error_count > 0 ? `FAILING ×${f.error_count}: ${f.last_error}` : f.last_status;
+        const state = f.last_status === null ? 'never polled' : f.error_count > 0 ? `FAILING ×${f.error_count}: ${f.last_error}` : `${f.last_status}${f.last_skipped ? ` (${f.last_skip_reason ?? `${f.last_skipped} items skipped`})` : ''}`;
         ctx.out(`${String(f.id).padStart(4)}  ${f.url}${f.title ? `  (${f.title})` : ''}  [${f.origin}] ${state}`);
       }
       return 0;
     }
-    case 'add': {
-      const url = checkUrl(arg, 'feeds add');
-      const { created } = repo.add(url, 'user', now);
-      ctx.out(created ? `added ${url}` : `already present: ${url}`);
-      return 0;
-    }
+    case 'add':
+      return addFeed(ctx, repo, checkUrl(arg, 'feeds add'), now);
     case 'remove': {
       const url = checkUrl(arg, 'feeds remove');
       const feed = repo.byUrl(url);
@@ -52,6 +51,80 @@ export async function feedsCommand(ctx: CommandContext): Promise<number> {
     }
     default:
       throw new UsageError(`feeds: unknown subcommand "${sub}"; ${USAGE}`);
+  }
+}
+
+const EXPECTED = 'expected an RSS, Atom or RDF feed, or an HTML page that links one';
+
+/**
+ * `feeds add URL`: the URL is checked once and what was found is said ("RSS 2.0, 25 items", or
+ * the feeds an HTML page links, the first of which is checked and added). A URL that is neither
+ * is refused with exit code 2 and nothing is added, unless `--force`.
+ */
+async function addFeed(ctx: CommandContext, repo: FeedRepo, url: string, now: number): Promise<number> {
+  if (repo.byUrl(url)) {
+    ctx.out(`already present: ${url}`);
+    return 0;
+  }
+  const force = ctx.options.force === true;
+  const f = ctx.app.config.fetch;
+  const limits = { timeoutMs: f.timeout, maxBytes: f.maxBytes, maxRedirects: f.maxRedirects, userAgent: f.userAgent };
+  const check = (target: string, trustedHost: string | undefined) =>
+    inspectUrl(target, limits, { deadlineMs: feedDeadlineMs(limits), policy: { policy: ctx.app.pipeline.policy, trustedHost } });
+  const refuse = (target: string, what: string): number => {
+    if (!force) throw new UsageError(`feeds add: ${target}: ${what}; ${EXPECTED}. Nothing added (--force adds it anyway)`);
+    repo.add(target, 'user', now);
+    ctx.out(`added ${target} anyway (--force), although ${what}`);
+    return 0;
+  };
+
+  let found: Inspection;
+  try {
+    found = await check(url, hostOf(url));
+  } catch (err) {
+    return refuse(url, describeError(err));
+  }
+  if (found.kind === 'feed') {
+    repo.add(url, 'user', now);
+    ctx.out(`added ${url}: ${describeFeed(found)}`);
+    return 0;
+  }
+  if (!found.feeds.length) return refuse(url, 'it is an HTML page that links no feed (no <link rel="alternate" type="application/rss+xml"> or atom+xml)');
+  ctx.out(`${url} is an HTML page; it links ${found.feeds.length === 1 ? 'this feed' : 'these feeds'}: ${found.feeds.map((l) => `${l.url} (${l.type}${l.title ? `, "${l.title}"` : ''})`).join(', ')}`);
+  const [first, ...others] = found.feeds;
+  const target = first!.url;
+  if (repo.byUrl(target)) {
+    ctx.out(`already present: ${target}`);
+    return 0;
+  }
+  // The page chose the feed; a feed on another host than the page's goes through the address policy.
+  let linked: Inspection;
+  try {
+    linked = await check(target, hostOf(found.url));
+  } catch (err) {
+    return refuse(target, `the feed the page links failed: ${describeError(err)}`);
+  }
+  if (linked.kind !== 'feed') return refuse(target, 'the feed the page links is itself an HTML page');
+  repo.add(target, 'user', now);
+  ctx.out(`added ${target}: ${describeFeed(linked)}`);
+  if (others.length) ctx.out(`not added (add them with feeds add URL if wanted): ${others.map((o) => o.url).join(', ')}`);
+  return 0;
+}
+
+function describeFeed(found: Extract<Inspection, { kind: 'feed' }>): string {
+  return `${found.format}${found.title ? ` "${found.title}"` : ''}, ${found.items} ${found.items === 1 ? 'item' : 'items'}${found.repaired ? ' (XML repaired)' : ''}`;
+}
+
+function describeError(err: unknown): string {
+  if (err instanceof FeedError) return err.kind === 'http' ? `the server answered ${err.message}` : err.message;
+  return (err as Error).message ?? String(err);
+}
+
+function hostOf(url: string): string | undefined {
+  try {
+    return new URL(url).host;
+  } catch {
+    return undefined;
   }
 }
 
