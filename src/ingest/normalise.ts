@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { canonicalUrl } from './canonical-url.js';
 import { htmlToText } from './text.js';
 import type { ParsedItem } from './parse.js';
+import { parseFeedDate } from './feed-reader.js';
 
 export interface NormalisedItem {
   guid: string | null;
@@ -26,26 +27,74 @@ const DESCRIPTION_MAX = 1200;
 const TITLE_HTML_MAX = 16 * 1024;
 const DESCRIPTION_HTML_MAX = 64 * 1024;
 
-/** Turns a parsed feed item into plain-text fields; returns null for an item without a usable link. */
+/** Turns a parsed feed item into plain-text fields; returns null for an item without a usable link. Never throws. */
 export function normaliseItem(item: ParsedItem, feedUrl: string, now: number): NormalisedItem | null {
-  const link = resolveLink(item.link ?? (isUrl(item.guid) ? item.guid : undefined) ?? (isUrl(item.id) ? item.id : undefined), feedUrl);
-  if (!link) return null;
-  const source = htmlToText(typeof item.source === 'string' ? item.source : item.source?._) || null;
-  let title = cutText(htmlToText(item.title, false, TITLE_HTML_MAX), TITLE_MAX);
+  const r = normaliseItemResult(item, feedUrl, now);
+  return 'item' in r ? r.item : null;
+}
+
+/**
+ * normaliseItem with the reason an item is not kept: 'no link' (none, or none that is an
+ * http(s) URL once resolved) or 'unreadable item: …'. Never throws: one bad item never loses
+ * the feed's transaction.
+ */
+export function normaliseItemResult(item: ParsedItem, feedUrl: string, now: number): { item: NormalisedItem } | { skipped: string } {
+  try {
+    return normaliseOrSkip(item, feedUrl, now);
+  } catch (err) {
+    return { skipped: `unreadable item: ${(err as Error).message}` };
+  }
+}
+
+function normaliseOrSkip(item: ParsedItem, feedUrl: string, now: number): { item: NormalisedItem } | { skipped: string } {
+  const base = resolveBase(str(item.base), feedUrl);
+  const guidText = str(item.guid);
+  const idText = str(item.id);
+  const link = resolveLink(str(item.link) || (isUrl(guidText) ? guidText : undefined) || (isUrl(idText) ? idText : undefined), base);
+  if (!link) return { skipped: 'no link' };
+  const source = htmlToText(str(item.source)) || null;
+  let title = cutText(htmlToText(str(item.title), false, TITLE_HTML_MAX), TITLE_MAX);
   // Aggregators append the outlet to the headline: "Japan to send Patriots - Reuters".
   if (source && title.endsWith(` - ${source}`)) title = title.slice(0, -(source.length + 3)).trim();
-  const contentHtml = item['content:encoded'] ?? item.content ?? '';
+  const contentHtml = str(item['content:encoded']) || str(item.content);
   const content = htmlToText(contentHtml, true);
   // The raw description/summary HTML, not rss-parser's snippet (which keeps script text).
-  let description = htmlToText(item.description ?? item.summary ?? item.content ?? item.contentSnippet ?? '', false, DESCRIPTION_HTML_MAX);
+  let description = htmlToText(str(item.description) || str(item.summary) || str(item.content) || str(item.contentSnippet), false, DESCRIPTION_HTML_MAX);
   if (!description && content) description = content.slice(0, DESCRIPTION_MAX * 2).replace(/\n/g, ' ');
   description = cutText(description, DESCRIPTION_MAX);
   const finalTitle = title || description.slice(0, 120) || link;
-  const publishedAt = parseDate(item.isoDate ?? item.pubDate ?? item['dc:date'], now);
-  const guid = (item.guid ?? item.id ?? '').trim() || null;
-  const author = (item.creator ?? item.author ?? '').toString().trim() || null;
+  const publishedAt = parseDate(str(item.isoDate) || str(item.pubDate) || str(item['dc:date']), now);
+  const guid = (guidText || idText).trim().slice(0, GUID_MAX) || null;
+  const author = cutText(htmlToText(str(item.creator) || str(item.author)), AUTHOR_MAX) || null;
   const contentHash = createHash('sha1').update(`${finalTitle}\n${description}\n${content}\n${link}`).digest('hex');
-  return { guid, url: canonicalUrl(link), link, title: finalTitle, description, content, author, source, publishedAt, contentHash };
+  return { item: { guid, url: canonicalUrl(link), link, title: finalTitle, description, content, author, source, publishedAt, contentHash } };
+}
+
+const GUID_MAX = 2048;
+const AUTHOR_MAX = 200;
+
+/**
+ * The text of a field whatever shape a parser gave it: a string, an xml2js-style object
+ * (`{ _: text, $: attributes }`), an array (its first element), a number; anything else is ''.
+ */
+export function str(v: unknown, depth = 0): string {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  if (depth > 4 || v === null || typeof v !== 'object') return '';
+  if (Array.isArray(v)) return str(v[0], depth + 1);
+  const o = v as Record<string, unknown>;
+  if ('_' in o) return str(o._, depth + 1);
+  if ('#text' in o) return str(o['#text'], depth + 1);
+  return '';
+}
+
+function resolveBase(base: string, feedUrl: string): string {
+  if (!base) return feedUrl;
+  try {
+    return new URL(base, feedUrl.startsWith('file:') ? undefined : feedUrl).href;
+  } catch {
+    return feedUrl;
+  }
 }
 
 /** Cut at a word boundary (if one is near) with an ellipsis. */
@@ -72,7 +121,7 @@ function resolveLink(link: string | undefined, base: string): string | null {
 
 export function parseDate(value: string | undefined, now: number): number | null {
   if (!value) return null;
-  const t = Date.parse(value);
-  if (Number.isNaN(t) || t > now + FUTURE_SLACK_MS) return null;
+  const t = parseFeedDate(value);
+  if (t === null || t > now + FUTURE_SLACK_MS) return null;
   return t;
 }

@@ -1,23 +1,24 @@
-import { createRequire } from 'node:module';
-import Parser from 'rss-parser';
 import { decodeHTML } from 'entities';
 import { FeedError } from './errors.js';
-import { htmlToText } from './text.js';
-
-// rss-parser makes each item's `contentSnippet` with the regex /<(?:.|\n)*?>/, which is
-// quadratic in a text with many unclosed "<" (a 1 MB description took 7.5 s). Its utilities are
-// looked up at call time, so the snippet is made by our linear markup stripper instead.
-const rssUtils = createRequire(import.meta.url)('rss-parser/lib/utils.js') as { getSnippet: (s: string) => string };
-rssUtils.getSnippet = (s: string) => htmlToText(s);
+import { findFeedRoot, readFeed } from './feed-reader.js';
+import { lenientTree, strictTree, type XmlTree } from './xml-tree.js';
 
 /** Characters of one text node (or CDATA section) read at most; longer ones are cut before parsing. */
 const MAX_TEXT_NODE = 100 * 1024;
 
+/**
+ * One item as read from the feed. Every field is a plain string (markup of html/xhtml text
+ * constructs kept as markup for htmlToText), or absent.
+ */
 export interface ParsedItem {
   title?: string;
+  /** As written, or resolved against xml:base and the response's base URL when those allow it. */
   link?: string;
+  /** The item's effective xml:base (resolved as far as known): normaliseItem resolves a relative link against it. */
+  base?: string;
   guid?: string;
   id?: string;
+  /** Set only when the date could be read. */
   isoDate?: string;
   pubDate?: string;
   content?: string;
@@ -33,43 +34,56 @@ export interface ParsedItem {
 }
 
 export interface ParsedFeed {
+  /** Plain text (markup flattened), or absent. */
   title?: string;
   link?: string;
+  /** What the document is: 'RSS 2.0', 'RSS 0.91', 'RSS 0.92', 'RSS 1.0', 'RSS 0.90', 'RSS' (no version), 'Atom 1.0', 'Atom 0.3'. */
+  format: string;
   items: ParsedItem[];
+  /** Items that could not be read (one entry each, with the reason); the feed's other items are kept. */
+  skipped: { reason: string }[];
 }
 
-const parser = new Parser<Record<string, unknown>, ParsedItem>({
-  customFields: { item: ['summary', 'author', 'dc:date', 'description', 'source'] },
-});
+export interface ParseOptions {
+  /** The response's base URL (Content-Location resolved against the final URL, else the final URL): relative links and xml:base resolve against it. */
+  baseUrl?: string;
+}
 
 /**
- * Parses RSS 0.9x/2.0, RSS 1.0 (RDF) and Atom with rss-parser. A document that fails is
- * retried once after a lenient repair (stray `&`, control characters, BOM); an HTML page is
- * reported as such rather than as an obscure XML error.
+ * Parses RSS 0.9x/1.0/2.0 and Atom 0.3/1.0. Each call builds its own tree: nothing is shared
+ * between two parses. The strict pass (sax) reads a well-formed document; one it refuses is read
+ * again by the lenient pass (htmlparser2, as feedparser's loose parser does) and reported
+ * `repaired`. A document with no root element, an HTML page, or XML that holds no feed is a
+ * FeedError at once. Synchronous inside: the promise settles as soon as the text is read.
  */
-export async function parseFeed(text: string): Promise<{ feed: ParsedFeed; repaired: boolean }> {
+export async function parseFeed(text: string, options: ParseOptions = {}): Promise<{ feed: ParsedFeed; repaired: boolean }> {
+  return parseFeedSync(text, options);
+}
+
+export function parseFeedSync(text: string, options: ParseOptions = {}): { feed: ParsedFeed; repaired: boolean } {
+  text = capTextNodes(text.replace(/^\uFEFF/, ''), MAX_TEXT_NODE);
+  if (!/<[A-Za-z_]/.test(text)) throw new FeedError('not-a-feed', 'not a feed: the document has no root element');
   const head = text.slice(0, 1024).trimStart().toLowerCase();
-  if (head.startsWith('<!doctype html') || head.startsWith('<html') || (!head.startsWith('<?xml') && /<html[\s>]/.test(head))) {
+  const looksHtml = head.startsWith('<!doctype html') || head.startsWith('<html') || (!head.startsWith('<?xml') && /<html[\s>]/.test(head));
+  if (looksHtml && !/<(?:[\w.-]+:)?(?:feed|rss|rdf)[\s>]/i.test(text.slice(0, 65536))) {
     throw new FeedError('not-a-feed', 'not a feed: the server returned an HTML page');
   }
-  text = capTextNodes(text, MAX_TEXT_NODE);
-  try {
-    return { feed: (await parser.parseString(text)) as ParsedFeed, repaired: false };
-  } catch (first) {
-    const fixed = repairXml(text);
-    if (fixed !== text) {
-      try {
-        return { feed: (await parser.parseString(fixed)) as ParsedFeed, repaired: true };
-      } catch {
-        // fall through to report the original error, which points at the real problem
-      }
-    }
-    const msg = (first as Error).message.replace(/\s+/g, ' ').trim();
-    if (/not recognized as RSS|Unable to parse XML/i.test(msg) && !/<(rss|feed|rdf:RDF)[\s>]/i.test(text)) {
-      throw new FeedError('not-a-feed', `not a feed: no <rss>, <feed> or <rdf:RDF> element (${msg})`);
-    }
-    throw new FeedError('parse', `invalid feed XML: ${msg}`, { cause: first });
+  let tree: XmlTree = strictTree(text);
+  let repaired = false;
+  const strictError = tree.error;
+  if (!tree.root) {
+    tree = lenientTree(text);
+    repaired = true;
   }
+  const root = tree.root;
+  if (!root) throw new FeedError('not-a-feed', 'not a feed: the document has no root element');
+  const found = findFeedRoot(root);
+  if (!found) {
+    if (looksHtml || root.local.toLowerCase() === 'html') throw new FeedError('not-a-feed', 'not a feed: the server returned an HTML page');
+    const why = strictError ? ` (${strictError.replace(/\s+/g, ' ').trim()})` : '';
+    throw new FeedError(strictError ? 'parse' : 'not-a-feed', `not a feed: no <rss>, <feed> or <rdf:RDF> element, the root is <${root.name.slice(0, 60)}>${why}`);
+  }
+  return { feed: readFeed(found, options.baseUrl), repaired };
 }
 
 /**
