@@ -10,7 +10,7 @@ import { fetchResource, type FetchLimits } from './fetch.js';
 import type { AddressPolicy } from './address-policy.js';
 import { isDatabaseError, isLockError, retryOnLock } from '../db/lock-retry.js';
 import type { HealthMonitor } from '../health.js';
-import { normaliseItem } from './normalise.js';
+import { normaliseItemResult } from './normalise.js';
 import { parseFeed, type ParsedFeed } from './parse.js';
 
 export interface PollOptions {
@@ -26,7 +26,7 @@ export interface PollOptions {
   parse?: (text: string) => Promise<{ feed: ParsedFeed; repaired: boolean }>;
 }
 
-/** Items of one answer that were not read, by reason ("no usable link", the parser's reason…). */
+/** Items of one answer that were not read, by reason ("no link", the parser's reason…). */
 export interface SkippedItems {
   count: number;
   reasons: Record<string, number>;
@@ -217,18 +217,18 @@ export class Poller {
         result.updatedIds = [];
         const skipped = new SkipCounter(parserSkips(parsed));
         for (const item of items.slice(0, MAX_ITEMS)) {
-          // One item that cannot be read is skipped and counted, never the feed.
-          let normalised;
+          // One item that cannot be read is skipped and counted (with normalise's reason), never the feed.
+          let r: ReturnType<typeof normaliseItemResult>;
           try {
-            normalised = normaliseItem(item, res.url, now);
+            r = normaliseItemResult(item, res.url, now);
           } catch (err) {
-            skipped.add(`unreadable item: ${oneLine((err as Error).message ?? String(err))}`);
+            r = { skipped: `unreadable item: ${(err as Error).message ?? String(err)}` };
+          }
+          if ('skipped' in r) {
+            skipped.add(oneLine(r.skipped));
             continue;
           }
-          if (!normalised) {
-            skipped.add('no usable link');
-            continue;
-          }
+          const normalised = r.item;
           result.items++;
           const { id, outcome } = this.articles.upsert(feed.id, normalised, now, feedSource);
           if (outcome === 'new') result.newIds.push(id);
@@ -323,9 +323,9 @@ function parserSkips(parsed: unknown): { reason: string; count: number }[] {
   return [];
 }
 
-/** "2 items skipped: no usable link", "3 items skipped: 2 no usable link, 1 unreadable item: …". */
+/** "2 items skipped: no link", "3 items skipped: 2 no link, 1 unreadable item: …". */
 export function describeSkipped(s: SkippedItems): string {
-  const entries = Object.entries(s.reasons).sort((a, b) => b[1] - a[1]);
+  const entries = Object.entries(s.reasons).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
   const shown = entries.slice(0, 3);
   const reasons = entries.length === 1 ? shown[0]![0] : shown.map(([r, n]) => `${n} ${r}`).join(', ') + (entries.length > 3 ? `, ${entries.length - 3} other reasons` : '');
   return `${s.count} ${s.count === 1 ? 'item' : 'items'} skipped: ${reasons}`;

@@ -9,6 +9,11 @@ export interface Route {
   hang?: boolean;
   /** Answer only once this settles (to hold a request open deterministically). */
   wait?: Promise<unknown>;
+  /**
+   * Send the headers and the start of `body`, then one more byte every this many ms, never
+   * ending the response (a transfer that never completes); the server closes it on stop.
+   */
+  trickle?: number;
   /** Called per request; may return a different route (ETag handling, edits between polls). */
   handler?: (req: http.IncomingMessage) => Route;
 }
@@ -18,6 +23,7 @@ export class FeedServer {
   readonly routes = new Map<string, Route>();
   readonly requests: { path: string; headers: http.IncomingHttpHeaders }[] = [];
   private server = http.createServer((req, res) => this.handle(req, res));
+  private readonly timers = new Set<NodeJS.Timeout>();
   port = 0;
 
   async start(): Promise<this> {
@@ -50,11 +56,23 @@ export class FeedServer {
     }
     if (route.hang) return;
     if (route.wait) await route.wait;
+    if (route.trickle) {
+      res.writeHead(route.status ?? 200, { 'content-type': 'application/rss+xml; charset=utf-8', ...route.headers });
+      res.write(route.body ?? '<?xml version="1.0"?>');
+      const timer = setInterval(() => res.write(' '), route.trickle);
+      this.timers.add(timer);
+      res.on('close', () => {
+        clearInterval(timer);
+        this.timers.delete(timer);
+      });
+      return;
+    }
     res.writeHead(route.status ?? 200, { 'content-type': 'application/rss+xml; charset=utf-8', ...route.headers });
     res.end(route.body ?? '');
   }
 
   async stop(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
