@@ -80,7 +80,7 @@ for (const file of walk(dir)) {
   }
   const ms = performance.now() - t;
   if (ms > slowest.ms) slowest = { file: rel, ms };
-  const theirs = (ref?.links ?? []).map(norm);
+  const theirs = (ref?.links ?? []).map(norm).filter((l) => /^https?:\/\//i.test(l)); // only what can be stored: an http(s) URL
   const ours = links.map(norm);
   oursTotal += ours.length;
   fpTotal += theirs.length;

@@ -15,7 +15,7 @@ const NOT_ARTICLE_RELS = new Set(['enclosure', 'self', 'license', 'related', 'vi
 
 /** Finds the feed element and its kind; null when the tree holds no feed. */
 export function findFeedRoot(root: XNode): { node: XNode; kind: 'rss' | 'rdf' | 'atom' } | null {
-  const kindOf = (n: XNode) => (n.local === 'rss' || n.local === 'channel' ? 'rss' : n.local === 'RDF' ? 'rdf' : n.local === 'feed' ? 'atom' : null);
+  const kindOf = (n: XNode) => (n.local === 'rss' || n.local.toLowerCase() === 'channel' ? 'rss' : n.local === 'RDF' ? 'rdf' : n.local === 'feed' ? 'atom' : null);
   const k = kindOf(root);
   if (k) return { node: root, kind: k };
   // An Atom (or RSS) feed wrapped in an XHTML page or another envelope: the first feed element within.
@@ -23,7 +23,7 @@ export function findFeedRoot(root: XNode): { node: XNode; kind: 'rss' | 'rdf' | 
   for (let seen = 0; queue.length && seen < 10_000; seen++) {
     const n = queue.shift()!;
     const kn = kindOf(n);
-    if (kn && n.local !== 'channel') return { node: n, kind: kn };
+    if (kn && n.local.toLowerCase() !== 'channel') return { node: n, kind: kn };
     queue.push(...elements(n));
   }
   return null;
@@ -38,11 +38,11 @@ export function readFeed(found: { node: XNode; kind: 'rss' | 'rdf' | 'atom' }, b
   let format: string;
   if (kind === 'atom') {
     format = node.ns === 'atom03' || node.attrs.version === '0.3' ? 'Atom 0.3' : 'Atom 1.0';
-    itemNodes = elements(node).filter((e) => e.local === 'entry');
+    itemNodes = descendants(node, (e) => e.local === 'entry' && e.ns !== 'xhtml');
   } else {
-    channel = elements(node).find((e) => e.local === 'channel') ?? node;
-    // RSS 1.0 puts its items beside the channel; some RSS puts them there too.
-    itemNodes = [...elements(channel), ...(channel === node ? [] : elements(node))].filter((e) => e.local === 'item' && !ATOM.has(e.ns));
+    channel = elements(node).find((e) => e.local.toLowerCase() === 'channel') ?? node;
+    // RSS 1.0 puts its items beside the channel; a lenient parse may leave them inside an unclosed element.
+    itemNodes = descendants(node, (e) => e.local.toLowerCase() === 'item' && !ATOM.has(e.ns));
     format = kind === 'rdf' ? (isRss090(node) ? 'RSS 0.90' : 'RSS 1.0') : rssVersion(node);
   }
   for (const n of itemNodes) {
@@ -62,6 +62,20 @@ export function readFeed(found: { node: XNode; kind: 'rss' | 'rdf' | 'atom' }, b
     // a feed without a readable title or link is still a feed
   }
   return { title, link, format, items, skipped };
+}
+
+/** Elements below `node` that match, in document order, not looking inside a match (an item holds no items). */
+function descendants(node: XNode, match: (e: XNode) => boolean): XNode[] {
+  const out: XNode[] = [];
+  const walk = (n: XNode) => {
+    for (const c of n.children) {
+      if (typeof c === 'string') continue;
+      if (match(c)) out.push(c);
+      else walk(c);
+    }
+  };
+  walk(node);
+  return out;
 }
 
 function isRss090(root: XNode): boolean {
@@ -107,7 +121,7 @@ function markupField(node: XNode, locals: string[], nss: string[]): string | und
 function baseOf(node: XNode, baseUrl?: string): string | undefined {
   const chain: string[] = [];
   for (let n: XNode | null = node; n; n = n.parent) {
-    const b = n.attrs['xml:base'];
+    const b = n.attrs['xml:base'] ?? (n.name === 'CHANNEL' ? n.attrs.BASE : undefined); // CDF names its base BASE
     if (b !== undefined && b.trim()) chain.push(b.trim());
   }
   let base = baseUrl;
@@ -138,25 +152,32 @@ function linkTarget(e: XNode, baseUrl?: string): Link | undefined {
 }
 
 /** Atom links chosen by rel: alternate (or none) first, preferring an HTML type; never enclosure, self, license… */
-function atomLink(node: XNode, baseUrl?: string): Link | undefined {
+function atomLink(node: XNode, baseUrl?: string, htmlOnly = false): Link | undefined {
   const links = elements(node).filter((e) => e.local === 'link' && (ATOM.has(e.ns) || e.ns === ''));
   const rel = (e: XNode) => (e.attrs.rel ?? 'alternate').trim().toLowerCase();
   const alternates = links.filter((e) => rel(e) === 'alternate' || rel(e) === 'http://www.iana.org/assignments/relation/alternate');
-  const html = alternates.find((e) => !e.attrs.type || /html/i.test(e.attrs.type));
-  for (const e of [html, ...alternates, ...links.filter((l) => !NOT_ARTICLE_RELS.has(rel(l)) && !alternates.includes(l))]) {
+  const html = alternates.find((e) => e.attrs.type && /html/i.test(e.attrs.type)) ?? alternates.find((e) => !e.attrs.type);
+  for (const e of [html, ...(htmlOnly ? [] : [...alternates, ...links.filter((l) => !NOT_ARTICLE_RELS.has(rel(l)) && !alternates.includes(l))])]) {
     const t = e && linkTarget(e, baseUrl);
     if (t) return t;
   }
   return undefined;
 }
 
-/** RSS `<link>` (text, or an `href` attribute), else an Atom/a10 link inside the item. */
+/**
+ * RSS `<link>` (text, or an `href` attribute; of several, the last, as feedparser reads them),
+ * else a CDF `HREF`, else an Atom/a10 link inside the item.
+ */
 function rssLink(node: XNode, baseUrl?: string): Link | undefined {
+  let found: Link | undefined;
   for (const e of elements(node)) {
-    if (e.local === 'link' && (e.ns === '' || e.ns === 'rss')) {
-      const t = linkTarget(e, baseUrl);
-      if (t) return t;
-    }
+    if (e.local.toLowerCase() === 'link' && (e.ns === '' || e.ns === 'rss') && !NOT_ARTICLE_RELS.has((e.attrs.rel ?? '').trim().toLowerCase())) found = linkTarget(e, baseUrl) ?? found;
+  }
+  if (found) return found;
+  const href = node.attrs.href ?? node.attrs.HREF;
+  if (href?.trim()) {
+    const base = baseOf(node, baseUrl);
+    return { href: resolve(href.trim(), base), base };
   }
   return atomLink(onlyAtom(node), baseUrl);
 }
@@ -219,7 +240,7 @@ function readRssItem(n: XNode, baseUrl?: string): ParsedItem {
   const sourceNode = pick(n, ['source'], RSS_NS);
   return {
     title: markupField(n, ['title'], RSS_NS) ?? markupField(n, ['title'], ['dc', 'atom']),
-    link: link?.href ?? (isAbsoluteUrl(guid) && guidNode?.attrs.isPermaLink?.trim().toLowerCase() !== 'false' ? guid : undefined) ?? (about ? resolve(about, base) : undefined),
+    link: link?.href ?? idAsLink(guidNode, baseUrl) ?? (isAbsoluteUrl(guid) ? guid : undefined) ?? (about ? resolve(about, base) : undefined),
     base,
     guid: guid ?? about,
     isoDate: dates.isoDate,
@@ -233,14 +254,17 @@ function readRssItem(n: XNode, baseUrl?: string): ParsedItem {
 }
 
 function readAtomEntry(n: XNode, baseUrl?: string): ParsedItem {
-  const link = atomLink(n, baseUrl);
-  const id = textField(n, ['id'], ATOM_NS);
+  const idNode = pick(n, ['id'], ATOM_NS);
+  const id = idNode ? textOf(idNode).trim() || undefined : undefined;
+  // As feedparser: an HTML alternate first, then the id when it is a URL, then any other link that may name the article.
+  const idLink = idAsLink(idNode, baseUrl);
+  const link = atomLink(n, baseUrl, true) ?? (idLink ? { href: idLink } : undefined) ?? atomLink(n, baseUrl);
   const base = baseOf(n, baseUrl);
   const dates = firstDate(n, [[['published', 'issued'], ATOM_NS], [['updated', 'modified', 'created'], ATOM_NS], [['date'], ['dc']]]);
   const content = pick(n, ['content'], ATOM_NS);
   return {
     title: markupField(n, ['title'], ATOM_NS),
-    link: link?.href ?? (isAbsoluteUrl(id) ? id : undefined),
+    link: link?.href,
     base,
     id,
     guid: id,
@@ -256,6 +280,20 @@ function personName(node: XNode | undefined): string | undefined {
   if (!node) return undefined;
   const name = pick(node, ['name'], ATOM_NS);
   return (name ? textOf(name) : textOf(node)).replace(/\s+/g, ' ').trim() || undefined;
+}
+
+/**
+ * What feedparser takes as the link of an item without one: its guid or id unless marked
+ * `isPermaLink="false"`, resolved against xml:base; kept only when that gives an http(s) URL.
+ */
+function idAsLink(node: XNode | undefined, baseUrl?: string): string | undefined {
+  if (!node || node.attrs.isPermaLink?.trim().toLowerCase() === 'false') return undefined;
+  const raw = textOf(node).trim();
+  if (!raw) return undefined;
+  const href = resolve(raw, baseOf(node, baseUrl));
+  if (/^https?:\/\//i.test(href)) return href;
+  // Still relative (no base known here): normaliseItem resolves it against the item's base or the feed URL.
+  return /^[a-z][a-z0-9+.-]*:/i.test(href) ? undefined : href;
 }
 
 function isAbsoluteUrl(s?: string): s is string {
