@@ -33,7 +33,7 @@ export interface WorkerOptions {
  * How long a stopping worker waits for the jobs in progress (a poll finishing its feeds, a send)
  * before it cuts them off: well inside the 10 s a service manager usually gives after SIGTERM.
  */
-export const STOP_GRACE_MS = 3000;
+export const STOP_GRACE_MS = 2500;
 /** After the cut, how long the cut jobs get to wind down (write what they hold) before stop() returns. */
 const WIND_DOWN_MS = 1000;
 
