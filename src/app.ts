@@ -26,12 +26,20 @@ export interface App {
 export function createApp(
   config: LoadedConfig,
   log: Logger,
-  options: { dbPath?: string; clock?: () => number; metrics?: Metrics; sleep?: (ms: number) => Promise<void>; owner?: string } = {},
+  options: {
+    dbPath?: string;
+    clock?: () => number;
+    metrics?: Metrics;
+    sleep?: (ms: number) => Promise<void>;
+    owner?: string;
+    /** Read commands: the database must exist already, and the config's feeds are not added to it. */
+    existing?: boolean;
+  } = {},
 ): App {
   const clock = options.clock ?? Date.now;
-  const db = openDatabase(options.dbPath ?? config.database);
+  const db = openDatabase(options.dbPath ?? config.database, { mustExist: options.existing });
   const metrics = options.metrics ?? new Metrics();
-  new FeedRepo(db).seed(config.feeds, clock());
+  if (!options.existing) new FeedRepo(db).seed(config.feeds, clock());
   const policy = new AddressPolicy(config.fetch.allowHosts);
   const health = new HealthMonitor(db, clock);
   metrics.watchBacklog(() => health.backlog());

@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { createApp, type App } from './app.js';
+import { DatabaseOpenError } from './db/open.js';
 import { ConfigError, DEFAULT_CONFIG_FILE, loadConfig } from './config/load.js';
 import { loadDotEnv } from './config/env.js';
 import { createLogger, type Logger } from './logger.js';
@@ -49,6 +50,9 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   run: async () => (await import('./commands/run.js')).runCommand,
 };
 
+/** Commands that read: they need an existing database and never add the config's feeds to it. */
+const READS = new Set(['articles', 'stories', 'explain', 'preview', 'subscriptions', 'outbox']);
+
 const NO_DB: Record<string, () => Promise<(options: CliOptions, args: string[], out: (l: string) => void, log: Logger) => Promise<number>>> = {
   eval: async () => (await import('./commands/eval.js')).evalCommand,
 };
@@ -84,8 +88,8 @@ export function parseCli(argv: string[]): { command: string | undefined; args: s
 
 export async function runCli(argv: string[], out: (line: string) => void = (l) => process.stdout.write(l + '\n')): Promise<number> {
   let app: App | undefined;
-  const log = createLogger();
   try {
+    const log = createLogger();
     const { command, args, options } = parseCli(argv);
     if (options.help || !command || command === 'help') {
       out(HELP);
@@ -97,14 +101,16 @@ export async function runCli(argv: string[], out: (line: string) => void = (l) =
     if (!load) throw new UsageError(`unknown command "${command}"; commands: ${[...Object.keys(COMMANDS), ...Object.keys(NO_DB)].join(', ')}`);
     const config = loadConfig(options.config ?? DEFAULT_CONFIG_FILE);
     const handler = await load();
-    app = createApp(config, log, { dbPath: options.db });
+    app = createApp(config, log, { dbPath: options.db, existing: READS.has(command) });
     return await handler({ app, args, options, out });
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof UsageError) {
+    if (err instanceof ConfigError || err instanceof UsageError || err instanceof DatabaseOpenError) {
       process.stderr.write(`error: ${err.message}\n`);
       return err.exitCode;
     }
-    process.stderr.write(`error: ${(err as Error).stack ?? String(err)}\n`);
+    // One line; the stack only for whoever asked for it.
+    const debug = /^(debug|trace)$/i.test(process.env.LOG_LEVEL ?? '');
+    process.stderr.write(`error: ${debug ? ((err as Error).stack ?? String(err)) : ((err as Error).message ?? String(err))}${debug ? '' : ' (LOG_LEVEL=debug shows where)'}\n`);
     return 1;
   } finally {
     app?.close();

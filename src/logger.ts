@@ -1,4 +1,5 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
+import { ConfigError } from './config/load.js';
 import { REDACT_PATHS, REDACTED, redact, registerSecretsFromEnv } from './redact.js';
 
 export type { Logger };
@@ -11,9 +12,12 @@ export type { Logger };
  * serialized line passes the scrubber (library errors quote request URLs, and Telegram's carry
  * the bot token in the path). `destination` replaces stderr (tests capture the output).
  */
+const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
 export function createLogger(options: { level?: string; pretty?: boolean; destination?: DestinationStream } = {}): Logger {
   registerSecretsFromEnv();
-  const level = options.level ?? process.env.LOG_LEVEL ?? 'info';
+  const level = (options.level ?? process.env.LOG_LEVEL ?? 'info').trim().toLowerCase() || 'info';
+  if (!LEVELS.includes(level)) throw new ConfigError(`LOG_LEVEL: expected one of ${LEVELS.join(', ')}, got "${level}"`);
   const base = {
     level,
     redact: { paths: REDACT_PATHS, censor: REDACTED },

@@ -1,4 +1,19 @@
+import { existsSync } from 'node:fs';
 import { ConfigError } from './load.js';
+
+/**
+ * Reads `.env` from the working directory into process.env (variables already set win), for
+ * every entry point: `npm start`, `npm run cli`, the package bin. A malformed file is a
+ * configuration error naming it.
+ */
+export function loadDotEnv(file = '.env'): void {
+  if (!existsSync(file)) return;
+  try {
+    process.loadEnvFile(file);
+  } catch (err) {
+    throw new ConfigError(`${file}: ${(err as Error).message}`);
+  }
+}
 
 export interface ChatEnv {
   telegram?: { token: string; apiRoot?: string; webhookUrl?: string; webhookSecret?: string };

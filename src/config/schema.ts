@@ -1,4 +1,38 @@
 import { z } from 'zod';
+import cron from 'node-cron';
+import { assertMinInterval, isValidTimeZone, parseSchedule } from '../scheduler/schedule.js';
+
+/** A digest schedule, checked by the parser that runs it. */
+const schedule = z.string().superRefine((text, ctx) => {
+  try {
+    assertMinInterval(parseSchedule(text));
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+  }
+});
+
+/** An IANA time zone, with the closest names when it is mistyped ("Europe/Kiyv"). */
+const timeZone = z.string().superRefine((tz, ctx) => {
+  if (isValidTimeZone(tz)) return;
+  const near = closestZones(tz);
+  ctx.addIssue({ code: 'custom', message: `unknown time zone "${tz}"; expected an IANA name such as Europe/Kyiv or UTC${near.length ? ` (did you mean ${near.join(' or ')}?)` : ''}` });
+});
+
+function closestZones(tz: string): string[] {
+  const zones = Intl.supportedValuesOf('timeZone');
+  const scored = zones.map((z) => ({ z, d: editDistance(tz.toLowerCase(), z.toLowerCase()) })).sort((a, b) => a.d - b.d);
+  return scored.filter((s) => s.d <= Math.max(2, Math.floor(tz.length / 5))).slice(0, 2).map((s) => s.z);
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row.push(Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    prev = row;
+  }
+  return prev[b.length]!;
+}
 
 /** A duration written as `90s`, `15m`, `6h`, `2d` or a bare number of seconds. */
 const duration = z
@@ -90,7 +124,10 @@ export const configSchema = z.strictObject({
       interval: duration.default(15 * 60_000),
       maxBackoff: duration.default(6 * 3_600_000),
       /** How often the worker looks for feeds whose next poll time has come. */
-      tick: z.string().default('*/30 * * * * *'),
+      tick: z
+        .string()
+        .refine((t) => cron.validate(t), { message: 'expected a node-cron expression with seconds, such as "*/30 * * * * *"' })
+        .default('*/30 * * * * *'),
     })
     .prefault({}),
   articles: z
@@ -118,8 +155,8 @@ export const configSchema = z.strictObject({
     .prefault({}),
   digest: z
     .strictObject({
-      schedule: z.string().default('daily 08:00'),
-      timezone: z.string().default('UTC'),
+      schedule: schedule.default('daily 08:00'),
+      timezone: timeZone.default('UTC'),
       maxStories: z.number().int().positive().max(100).default(10),
       firstLookback: duration.default(24 * 3_600_000),
       nothingNewNote: z.boolean().default(false),

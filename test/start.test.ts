@@ -1,0 +1,99 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ROOT, tempDir, writeConfig } from './helpers/app.js';
+
+const TSX = path.join(ROOT, 'node_modules/tsx/dist/cli.mjs');
+const CLI = path.join(ROOT, 'src/cli.ts');
+
+/** The CLI as a user runs it (`npm run cli -- …` runs this), from `cwd`, with `env` added. */
+function cli(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
+  const r = spawnSync(process.execPath, [TSX, CLI, ...args], { cwd: options.cwd ?? ROOT, env: { ...process.env, LOG_LEVEL: '', ...options.env }, encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr.replace(/^npm warn.*\n/gm, '') };
+}
+
+describe('the first hour: clear errors, exit codes, nothing created by mistake', () => {
+  const { dir, cleanup } = tempDir();
+  const config = writeConfig(dir);
+  afterAll(cleanup);
+
+  it('a --db that is a directory, not a database, or missing for a read command', () => {
+    mkdirSync(path.join(dir, 'adir'));
+    writeFileSync(path.join(dir, 'feeds.opml'), '<opml version="2.0"><body/></opml>');
+    expect(cli(['stories', '--config', config, '--db', path.join(dir, 'adir')])).toMatchObject({ code: 1, stderr: `error: database ${path.join(dir, 'adir')} is a directory: give a file path (e.g. ${path.join(dir, 'adir', 'news-digest.db')})\n` });
+    const notDb = cli(['stories', '--config', config, '--db', path.join(dir, 'feeds.opml')]);
+    expect(notDb).toMatchObject({ code: 1, stderr: `error: ${path.join(dir, 'feeds.opml')} is not an SQLite database (give the bot's .db file with --db or DATABASE_PATH)\n` });
+    const missing = path.join(dir, 'typo', 'x.db');
+    const r = cli(['stories', '--config', config, '--db', missing]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`error: no database at ${missing}: run \`npm run cli -- poll\` or \`npm start\` first, or pass --db with an existing file\n`);
+    expect(existsSync(missing)).toBe(false);
+    expect(existsSync(path.dirname(missing))).toBe(false);
+  });
+
+  it('config values checked at load: time zone (with the closest names), schedule, poll tick; LOG_LEVEL', () => {
+    const base = readFileSync(config, 'utf8');
+    const bad = (name: string, text: string) => {
+      const file = path.join(dir, name);
+      writeFileSync(file, text);
+      return cli(['stories', '--config', file, '--db', path.join(dir, 'none.db')]);
+    };
+    const tz = bad('tz.yaml', `${base}digest:\n  timezone: Europe/Kiyv\n`);
+    expect(tz.code).toBe(2);
+    expect(tz.stderr).toMatch(/tz\.yaml: digest\.timezone: unknown time zone "Europe\/Kiyv"; expected an IANA name such as Europe\/Kyiv or UTC \(did you mean Europe\/Kiev.*\) \(line \d+\)\n$/);
+    expect(bad('mars.yaml', `${base}digest:\n  timezone: Mars/Olympus\n`).stderr).toMatch(/digest\.timezone: unknown time zone "Mars\/Olympus"/);
+    const sched = bad('sched.yaml', `${base}digest:\n  schedule: sometimes\n`);
+    expect(sched.code).toBe(2);
+    expect(sched.stderr).toMatch(/digest\.schedule: "sometimes" is not a schedule; use daily 08:00 .* \(line \d+\)/);
+    expect(bad('often.yaml', `${base}digest:\n  schedule: "* * * * *"\n`).stderr).toMatch(/digest\.schedule: .*1 minute apart; leave at least 15 minutes/);
+    expect(bad('tick.yaml', `${base}polling:\n  tick: every now and then\n`).stderr).toMatch(/polling\.tick: expected a node-cron expression/);
+    const level = cli(['stories', '--config', config], { env: { LOG_LEVEL: 'verbose' } });
+    expect(level).toMatchObject({ code: 2, stderr: 'error: LOG_LEVEL: expected one of trace, debug, info, warn, error, fatal, silent, got "verbose"\n' });
+  });
+
+  it('.env in the working directory is read by the CLI too (the same database as npm start)', () => {
+    const work = path.join(dir, 'work');
+    mkdirSync(work);
+    const db = path.join(work, 'from-env.db');
+    writeFileSync(path.join(work, '.env'), `DATABASE_PATH=${db}\n`);
+    const r = cli(['poll', '--config', config], { cwd: work });
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(db)).toBe(true);
+  });
+});
+
+describe('npm start', () => {
+  const { dir, cleanup } = tempDir();
+  afterAll(cleanup);
+
+  it('runs compiled JavaScript and stops on SIGTERM to npm within 10 s, database closed, port freed', async () => {
+    const config = writeConfig(dir, { http: { port: 0 } });
+    const child = spawn('npm', ['start', '--silent', '--', '--config', config], { cwd: ROOT, env: { ...process.env, HTTP_PORT: '0', LOG_FORMAT: 'json', LOG_LEVEL: 'info' } });
+    let output = '';
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const port = await new Promise<number>((resolve, reject) => {
+      const onData = (d: Buffer) => {
+        output += d;
+        const m = /serving \/healthz and \/metrics on http:\/\/127\.0\.0\.1:(\d+)/.exec(output);
+        if (m) resolve(Number(m[1]));
+      };
+      child.stdout.on('data', onData);
+      child.stderr.on('data', onData);
+      void exited.then(() => reject(new Error(`npm start exited early:\n${output}`)));
+    });
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    // The process npm started is node itself (the script execs it), not a loader's child.
+    expect(output).not.toMatch(/tsx/);
+
+    const sent = performance.now();
+    child.kill('SIGTERM');
+    const code = await exited;
+    const ms = performance.now() - sent;
+    console.log(`npm start: stopped ${ms.toFixed(0)} ms after SIGTERM to npm`);
+    expect(code).toBe(0);
+    expect(ms).toBeLessThan(10_000);
+    expect(output).toMatch(/stopped; database closed/);
+    await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+  }, 180_000);
+});
