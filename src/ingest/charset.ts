@@ -17,7 +17,7 @@ export function decodeBody(bytes: Uint8Array, contentType?: string | null): { te
   if (declared && /^(utf-?16|utf-?32|ucs-?2|ucs-?4)/.test(declared)) declared = undefined;
   if (!declared || UTF8.has(declared)) {
     const utf8 = tryUtf8(bytes);
-    return utf8 === null ? { text: new TextDecoder('windows-1252').decode(bytes), charset: 'windows-1252' } : { text: utf8, charset: 'utf-8' };
+    return utf8 === null ? { text: decodeWindows1252(bytes), charset: 'windows-1252' } : { text: utf8, charset: 'utf-8' };
   }
   let decoder: TextDecoder;
   try {
@@ -25,16 +25,25 @@ export function decodeBody(bytes: Uint8Array, contentType?: string | null): { te
   } catch {
     // An unknown label (e.g. a typo in the header) should not lose the feed: read the bytes as undeclared.
     const utf8 = tryUtf8(bytes);
-    return utf8 === null ? { text: new TextDecoder('windows-1252').decode(bytes), charset: 'windows-1252' } : { text: utf8, charset: 'utf-8' };
+    return utf8 === null ? { text: decodeWindows1252(bytes), charset: 'windows-1252' } : { text: utf8, charset: 'utf-8' };
   }
   if (hasHighBytes(bytes)) {
     const utf8 = tryUtf8(bytes);
     if (utf8 !== null) return { text: utf8, charset: 'utf-8' };
   }
+  if (WINDOWS_1252.has(declared)) return { text: decodeWindows1252(bytes), charset: declared };
   return { text: decoder.decode(bytes), charset: declared };
 }
 
 const UTF8 = new Set(['utf-8', 'utf8', 'unicode-1-1-utf-8']);
+/** Labels the Encoding Standard reads as windows-1252 (ISO-8859-1 and ASCII among them). */
+const WINDOWS_1252 = new Set(['windows-1252', 'cp1252', 'x-cp1252', 'iso-8859-1', 'iso8859-1', 'iso_8859-1', 'latin1', 'l1', 'us-ascii', 'ascii', 'iso-ir-100', 'ibm819', 'cp819', 'csisolatin1', 'ansi_x3.4-1968']);
+/** 0x80-0x9F of windows-1252 (Node 20's TextDecoder reads windows-1252 as ISO-8859-1 and leaves C1 controls there). */
+const CP1252_HIGH = '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008dŽ\u008f\u0090‘’“”•–—˜™š›œ\u009džŸ';
+
+export function decodeWindows1252(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1').replace(/[\u0080-\u009f]/g, (c) => CP1252_HIGH[c.charCodeAt(0) - 0x80]!);
+}
 
 /** The text if the bytes are valid UTF-8 (a BOM dropped), else null. */
 function tryUtf8(bytes: Uint8Array): string | null {
