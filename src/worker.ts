@@ -84,7 +84,7 @@ export async function startWorker(app: App, options: WorkerOptions = {}): Promis
       const report = await pipeline.pollDue();
       const cut = report.feeds.filter((f) => f.cutOff);
       if (cut.length) {
-        log.warn({ feeds: cut.map((f) => f.url) }, `poll tick: ${cut.length} ${cut.length === 1 ? 'feed' : 'feeds'} cut off at the ${Math.round(app.poller.deadlineMs / 1000)} s deadline (recorded as failed, retried with backoff); the others were polled`);
+        log.warn({ feeds: cut.map((f) => f.url) }, `poll tick: ${cut.length} ${cut.length === 1 ? 'feed' : 'feeds'} cut off at the ${+(app.poller.deadlineMs / 1000).toFixed(1)} s deadline (recorded as failed, retried with backoff); the others were polled`);
       }
       if (report.durationMs > tickMs) {
         log.warn({ ms: Math.round(report.durationMs), tickMs }, `poll tick overran: it took ${(report.durationMs / 1000).toFixed(1)} s, longer than the ${tickMs / 1000} s between ticks; the ticks in between were skipped`);

@@ -4,7 +4,8 @@ import { startWorker } from '../src/worker.js';
 import { Poller } from '../src/ingest/poller.js';
 import { parseFeed, type ParsedFeed } from '../src/ingest/parse.js';
 import { Pipeline } from '../src/pipeline.js';
-import { silentLogger } from '../src/logger.js';
+import { Writable } from 'node:stream';
+import { createLogger, silentLogger } from '../src/logger.js';
 import type { App } from '../src/app.js';
 import { FeedServer, rss } from './helpers/feed-server.js';
 import { ROOT, tempDir, testApp, writeConfig } from './helpers/app.js';
@@ -95,7 +96,9 @@ describe('worker with a feed that never settles beside a good one', () => {
     let now = T0;
     // A tick every second (real time); feed intervals and backoff on the injected clock.
     const env = testApp({ http: { port: 0 }, polling: { interval: INTERVAL / 1000, tick: '* * * * * *' }, feeds: [{ url: server.url('/stuck.xml') }, { url: server.url('/good.xml') }] }, () => now);
-    const app = withStuckParse(env.app);
+    let logs = '';
+    const destination = new Writable({ write: (chunk, _enc, done) => ((logs += String(chunk)), done()) });
+    const app = withStuckParse({ ...env.app, log: createLogger({ level: 'info', destination }) });
     const worker = await startWorker(app, { port: 0 });
     const feed = (url: string) => app.db.prepare('SELECT last_status, error_count, next_poll_at FROM feeds WHERE url = ?').get(server.url(url)) as { last_status: string; error_count: number; next_poll_at: number };
     try {
@@ -117,6 +120,9 @@ describe('worker with a feed that never settles beside a good one', () => {
       await expect.poll(() => feed('/stuck.xml').error_count).toBe(3);
       expect(server.hits('/stuck.xml')).toBe(3);
       expect(app.db.prepare("SELECT count(*) FROM articles WHERE title = 'Never read'").pluck().get()).toBe(0);
+      // Each tick that cut the stuck feed off said so; node-cron never had to block a tick.
+      expect(logs.match(/poll tick: 1 feed cut off at the 0\.5 s deadline/g)).toHaveLength(3);
+      expect(logs).not.toMatch(/overlap prevention/);
 
       const h = await healthz(worker.port);
       expect(h.status).toBe(200);
