@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { createApp, type App } from './app.js';
@@ -19,8 +20,8 @@ commands:
   poll                              poll every feed once, process, print per-feed results
   feeds list | add URL [--force] | remove URL | import FILE.opml
                                     add checks the URL once (a feed, or an HTML page linking one)
-  articles [--topic ID] [--json]    articles with their topic decisions and story
-  stories [--topic ID] [--since ISO] [--json]
+  articles [--topic ID] [--limit N] [--json]  articles with their topic decisions and story
+  stories [--topic ID] [--since ISO] [--limit N] [--json]
   explain <article id or URL>       why an article is (not) on a topic, and its story
   preview [--chat PLATFORM:ID | --topic ID] [--format text|telegram|slack]
   subscriptions list [--json]
@@ -33,9 +34,12 @@ global options (before or after the command):
   --config FILE   config file (default ${DEFAULT_CONFIG_FILE})
   --db FILE       SQLite database (default: DATABASE_PATH, else the config's "database")
   --json          machine-readable output on stdout; logs go to stderr
+  --version, -v   the version;  <command> --help: that command's usage
 `;
 
 type Command = (ctx: CommandContext) => Promise<number>;
+
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** Commands that need no database are listed apart so `eval` and `help` do not create one. */
 const COMMANDS: Record<string, () => Promise<Command>> = {
@@ -76,6 +80,8 @@ export function parseCli(argv: string[]): { command: string | undefined; args: s
         format: { type: 'string' },
         all: { type: 'boolean' },
         force: { type: 'boolean' },
+        limit: { type: 'string' },
+        version: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -91,6 +97,18 @@ export async function runCli(argv: string[], out: (line: string) => void = (l) =
   try {
     const log = createLogger();
     const { command, args, options } = parseCli(argv);
+    if (options.version) {
+      out(`news-digest ${VERSION}`);
+      return 0;
+    }
+    if (options.help && command && command !== 'help') {
+      // `<command> --help`: that command's lines of the help, and the global options.
+      const lines = HELP.split('\n').filter((l) => l.startsWith(`  ${command} `) || l === `  ${command}`);
+      if (lines.length) {
+        out(`usage: npm run cli -- <command> [options]\n\n${lines.join('\n')}\n\n${HELP.slice(HELP.indexOf('global options'))}`);
+        return 0;
+      }
+    }
     if (options.help || !command || command === 'help') {
       out(HELP);
       return command || options.help ? 0 : 2;

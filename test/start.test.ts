@@ -30,7 +30,7 @@ describe('the first hour: clear errors, exit codes, nothing created by mistake',
     expect(r.stderr).toBe(`error: no database at ${missing}: run \`npm run cli -- poll\` or \`npm start\` first, or pass --db with an existing file\n`);
     expect(existsSync(missing)).toBe(false);
     expect(existsSync(path.dirname(missing))).toBe(false);
-  });
+  }, 120_000);
 
   it('config values checked at load: time zone (with the closest names), schedule, poll tick; LOG_LEVEL', () => {
     const base = readFileSync(config, 'utf8');
@@ -50,7 +50,7 @@ describe('the first hour: clear errors, exit codes, nothing created by mistake',
     expect(bad('tick.yaml', `${base}polling:\n  tick: every now and then\n`).stderr).toMatch(/polling\.tick: expected a node-cron expression/);
     const level = cli(['stories', '--config', config], { env: { LOG_LEVEL: 'verbose' } });
     expect(level).toMatchObject({ code: 2, stderr: 'error: LOG_LEVEL: expected one of trace, debug, info, warn, error, fatal, silent, got "verbose"\n' });
-  });
+  }, 120_000);
 
   it('.env in the working directory is read by the CLI too (the same database as npm start)', () => {
     const work = path.join(dir, 'work');
@@ -60,7 +60,34 @@ describe('the first hour: clear errors, exit codes, nothing created by mistake',
     const r = cli(['poll', '--config', config], { cwd: work });
     expect(r.code, r.stderr).toBe(0);
     expect(existsSync(db)).toBe(true);
-  });
+  }, 120_000);
+});
+
+describe('the CLI: --version, <command> --help, --limit, times in the configured zone', () => {
+  const { dir, cleanup } = tempDir();
+  afterAll(cleanup);
+
+  it('answers each as documented', () => {
+    const version = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version as string;
+    expect(cli(['--version'])).toMatchObject({ code: 0, stdout: `news-digest ${version}\n` });
+    const help = cli(['stories', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^ {2}stories \[--topic ID\] \[--since ISO\] \[--limit N\] \[--json\]$/m);
+    expect(help.stdout).not.toMatch(/^ {2}poll/m);
+
+    const config = writeConfig(dir, { feeds: [{ url: `file://${path.join(ROOT, 'config/demo-feeds/world-desk.xml')}` }], digest: { timezone: 'Asia/Tokyo' } });
+    const db = path.join(dir, 'demo.db');
+    expect(cli(['poll', '--config', config, '--db', db]).code).toBe(0);
+    const all = JSON.parse(cli(['articles', '--config', config, '--db', db, '--json']).stdout) as { publishedAt: string }[];
+    expect(all.length).toBeGreaterThan(2);
+    expect(JSON.parse(cli(['articles', '--config', config, '--db', db, '--json', '--limit', '2']).stdout)).toHaveLength(2);
+    const text = cli(['articles', '--config', config, '--db', db, '--limit', '1']).stdout;
+    const tokyo = new Date(Date.parse(all[0]!.publishedAt) + 9 * 3_600_000).toISOString().slice(0, 16).replace('T', ' ');
+    expect(text).toMatch(/^times in Asia\/Tokyo/);
+    expect(text).toContain(tokyo);
+    expect(cli(['stories', '--config', config, '--db', db, '--limit', 'x'])).toMatchObject({ code: 2, stderr: 'error: stories: --limit expects a whole number of 1 or more, got "x"\n' });
+    expect(cli(['stories', '--config', config, '--db', db, '--since', '2099-01-01']).stdout).toMatch(/^no stories since 2099-01-01T00:00:00.000Z \(\d+ stor(y|ies) in all; try an earlier --since or another --topic\)/);
+  }, 120_000);
 });
 
 describe('npm start', () => {

@@ -1,4 +1,4 @@
-import { UsageError, checkTopic, iso, sourceName, type CommandContext } from './context.js';
+import { UsageError, checkTopic, iso, localTime, parseLimit, sourceName, type CommandContext } from './context.js';
 
 export interface ArticleJson {
   id: number;
@@ -10,18 +10,19 @@ export interface ArticleJson {
   storyId: number | null;
 }
 
-/** `articles [--topic ID] [--json]`: newest first, with their topic decisions and story. */
+/** `articles [--topic ID] [--limit N] [--json]`: newest first, with their topic decisions and story. */
 export async function articlesCommand(ctx: CommandContext): Promise<number> {
-  if (ctx.args.length) throw new UsageError(`articles: unexpected argument "${ctx.args[0]}"; usage: articles [--topic ID] [--json]`);
+  if (ctx.args.length) throw new UsageError(`articles: unexpected argument "${ctx.args[0]}"; usage: articles [--topic ID] [--limit N] [--json]`);
   const { db } = ctx.app;
   const topic = checkTopic(ctx, 'articles');
+  const limit = parseLimit(ctx.options.limit, 'articles');
   const rows = db
     .prepare(
       `SELECT a.id, a.url, a.title, a.published_at, f.title AS feed_title FROM articles a JOIN feeds f ON f.id = a.feed_id
        ${topic ? 'WHERE a.id IN (SELECT article_id FROM article_topics WHERE topic_id = @topic AND relevant = 1)' : ''}
-       ORDER BY a.published_at DESC, a.id DESC`,
+       ORDER BY a.published_at DESC, a.id DESC LIMIT @limit`,
     )
-    .all(topic ? { topic } : {}) as { id: number; url: string; title: string; published_at: number; feed_title: string | null }[];
+    .all({ ...(topic ? { topic } : {}), limit: limit ?? -1 }) as { id: number; url: string; title: string; published_at: number; feed_title: string | null }[];
   const topicsOf = db.prepare('SELECT topic_id AS id, score FROM article_topics WHERE article_id = ? AND relevant = 1 ORDER BY score DESC');
   const storyOf = db.prepare('SELECT story_id FROM story_articles WHERE article_id = ? ORDER BY story_id LIMIT 1').pluck();
   const items: ArticleJson[] = rows.map((r) => ({
@@ -38,9 +39,11 @@ export async function articlesCommand(ctx: CommandContext): Promise<number> {
     return 0;
   }
   if (!items.length) ctx.out('no articles yet; run: npm run cli -- poll');
+  const zone = ctx.app.config.digest.timezone;
+  if (items.length) ctx.out(`times in ${zone} (the config's digest.timezone)`);
   for (const a of items) {
     const tags = a.topics.map((t) => `${t.id} ${t.score}`).join(', ');
-    ctx.out(`#${a.id}  ${a.publishedAt.slice(0, 16).replace('T', ' ')}  ${a.source}  ${a.title}`);
+    ctx.out(`#${a.id}  ${localTime(Date.parse(a.publishedAt), zone)}  ${a.source}  ${a.title}`);
     ctx.out(`      ${a.url}${tags ? `  [${tags}]` : ''}${a.storyId ? `  story #${a.storyId}` : ''}`);
   }
   return 0;

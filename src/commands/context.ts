@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import type { App } from '../app.js';
 
 /** A wrong command line: the message says what was expected; exit code 2. */
@@ -31,6 +32,22 @@ export interface CliOptions {
   all?: boolean;
   /** `feeds add URL --force`: add even when the check fails. */
   force?: boolean;
+  /** `articles` / `stories --limit N`: the newest N. */
+  limit?: string;
+  version?: boolean;
+}
+
+/** `--limit N`: a positive whole number, or undefined for no limit. */
+export function parseLimit(value: string | undefined, cmd: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${cmd}: --limit expects a whole number of 1 or more, got "${value}"`);
+  return n;
+}
+
+/** A time as the operator reads it: in the configured zone ("2026-03-03 11:00"). */
+export function localTime(ms: number, zone: string): string {
+  return DateTime.fromMillis(ms, { zone }).toFormat('yyyy-MM-dd HH:mm');
 }
 
 export function iso(ms: number | null | undefined): string | null {

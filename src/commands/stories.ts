@@ -1,5 +1,5 @@
 import { StoryRepo } from '../db/stories.js';
-import { UsageError, checkTopic, iso, sourceName, type CommandContext } from './context.js';
+import { UsageError, checkTopic, iso, localTime, parseLimit, sourceName, type CommandContext } from './context.js';
 
 export interface StoryJson {
   id: number;
@@ -22,13 +22,14 @@ export function parseSince(value: string | undefined, cmd: string): number | und
   return t;
 }
 
-/** `stories [--topic ID] [--since ISO] [--json]`: newest first, with their articles. */
+/** `stories [--topic ID] [--since ISO] [--limit N] [--json]`: newest first, with their articles. */
 export async function storiesCommand(ctx: CommandContext): Promise<number> {
-  if (ctx.args.length) throw new UsageError(`stories: unexpected argument "${ctx.args[0]}"; usage: stories [--topic ID] [--since ISO] [--json]`);
+  if (ctx.args.length) throw new UsageError(`stories: unexpected argument "${ctx.args[0]}"; usage: stories [--topic ID] [--since ISO] [--limit N] [--json]`);
   const topicId = checkTopic(ctx, 'stories');
   const since = parseSince(ctx.options.since, 'stories');
+  const limit = parseLimit(ctx.options.limit, 'stories');
   const repo = new StoryRepo(ctx.app.db);
-  const stories: StoryJson[] = repo.list({ topicId, since }).map((s) => ({
+  const stories: StoryJson[] = repo.list({ topicId, since }).slice(0, limit).map((s) => ({
     id: s.id,
     topic: s.topic_id,
     title: s.title,
@@ -43,11 +44,17 @@ export async function storiesCommand(ctx: CommandContext): Promise<number> {
     ctx.out(JSON.stringify(stories, null, 2));
     return 0;
   }
-  if (!stories.length) ctx.out('no stories yet; run: npm run cli -- poll');
+  if (!stories.length) {
+    const all = since !== undefined || topicId ? repo.list({}).length : 0;
+    if (all) ctx.out(`no stories${topicId ? ` on topic ${topicId}` : ''}${since !== undefined ? ` since ${iso(since)}` : ''} (${all} stor${all === 1 ? 'y' : 'ies'} in all; try an earlier --since or another --topic)`);
+    else ctx.out('no stories yet; run: npm run cli -- poll');
+  }
+  const zone = ctx.app.config.digest.timezone;
+  if (stories.length) ctx.out(`times in ${zone} (the config's digest.timezone)\n`);
   for (const s of stories) {
     const sources = [...new Set(s.articles.map((a) => a.source))];
     ctx.out(`#${s.id} [${s.topic}] ${s.title}`);
-    ctx.out(`   ${s.firstSeen.slice(0, 10)} · ${s.articles.length} article${s.articles.length === 1 ? '' : 's'} from ${sources.length} source${sources.length === 1 ? '' : 's'}`);
+    ctx.out(`   first seen ${localTime(Date.parse(s.firstSeen), zone)} · ${s.articles.length} article${s.articles.length === 1 ? '' : 's'} from ${sources.length} source${sources.length === 1 ? '' : 's'}`);
     if (s.followsUp) ctx.out(`   follows up #${s.followsUp.id} "${s.followsUp.title}"`);
     if (s.summary) ctx.out(`   ${s.summary}`);
     for (const a of s.articles) ctx.out(`   - ${a.source}: ${a.title} <${a.url}>`);
