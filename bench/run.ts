@@ -4,6 +4,7 @@ const all: Record<string, () => Promise<void>> = {
   ingest: async () => (await import('./ingest.js')).benchIngest(),
   stories: async () => (await import('./stories.js')).benchStories(),
   fanout: async () => (await import('./fanout.js')).benchFanout(),
+  summaries: async () => (await import('./summaries.js')).benchSummaries(),
 };
 // Long-running: only when named (`npm run bench -- soak`).
 const named: Record<string, () => Promise<void>> = {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { IdfModel } from '../src/stories/idf.js';
-import { contentWords, jaccard, MAX_JACCARD, maxPairJaccard, summarise, summariseUpdate, type SummaryInput } from '../src/stories/summarise.js';
+import { contentWords, GrowingSummary, jaccard, MAX_JACCARD, maxPairJaccard, summarise, summariseUpdate, type SummaryInput } from '../src/stories/summarise.js';
 import { ROOT } from './helpers/app.js';
 
 // Four invented reports of one event: three outlets rewrite the same fact in their own words.
@@ -97,5 +97,36 @@ describe('"Now also": what later reports add to a summary already read', () => {
       { title: 'Tokyo agrees to sell Patriot interceptors to Washington', description: SELL, body: PROVIDE },
     ];
     expect(summariseUpdate(previous, added, idf)).toEqual({ text: '', sentences: [] });
+  });
+});
+
+describe('a growing story', () => {
+  // The four reports, then many more outlets rewriting them (each with an outlet-specific detail).
+  const many: SummaryInput[] = Array.from({ length: 400 }, (_, i) => {
+    const r = reports[i % reports.length]!;
+    return { title: r.title, description: r.description, body: `${r.body}\nOutlet ${i} carried the report in its ${i % 2 ? 'morning' : 'evening'} bulletin number ${i}.` };
+  });
+
+  it('keeps a faithful, non-repeating summary at a cost per added article that does not grow with the story', () => {
+    const idf = new IdfModel();
+    const growing = new GrowingSummary(idf);
+    const cost: number[] = [];
+    for (const a of many) {
+      const started = performance.now();
+      growing.add([a]);
+      growing.summary();
+      cost.push(performance.now() - started);
+    }
+    const s = growing.summary();
+    const texts = new Set(many.flatMap((a) => [a.title, ...`${a.description}\n${a.body}`.split('\n')]));
+    expect(texts.has(s.headline)).toBe(true);
+    for (const sentence of s.sentences) expect(texts.has(sentence), sentence).toBe(true);
+    expect(s.sentences.length).toBeGreaterThan(1);
+    expect(maxPairJaccard([s.headline, ...s.sentences].slice(1))).toBeLessThanOrEqual(MAX_JACCARD);
+    // What a full summary of all 400 would open with: the same event.
+    expect(jaccard(contentWords(s.headline), contentWords(summarise(many, idf).headline))).toBeGreaterThan(0.5);
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    // The last 100 updates cost about what updates 50-150 did (bounded pools), not the 4× and more a full summary would take.
+    expect(mean(cost.slice(300))).toBeLessThan(3 * mean(cost.slice(50, 150)) + 1);
   });
 });

@@ -124,6 +124,18 @@ export class StoryRepo {
     return this.db.prepare('SELECT id FROM stories WHERE needs_summary = 1 ORDER BY id LIMIT ?').pluck().all(limit) as number[];
   }
 
+  /** A story's article ids (what a cached summary compares with, without loading the articles). */
+  memberIds(storyId: number): number[] {
+    return this.db.prepare('SELECT article_id FROM story_articles WHERE story_id = ? ORDER BY article_id').pluck().all(storyId) as number[];
+  }
+
+  /** Some of a story's members, in published order. */
+  membersAmong(storyId: number, articleIds: number[]): MemberRow[] {
+    return this.db
+      .prepare(`${MEMBER_SELECT} WHERE sa.story_id = ? AND sa.article_id IN (SELECT value FROM json_each(?)) ORDER BY a.published_at, a.id`)
+      .all(storyId, JSON.stringify(articleIds)) as MemberRow[];
+  }
+
   /** The stories an article belongs to (one per topic at most). */
   storiesOfArticle(articleId: number): number[] {
     return this.db.prepare('SELECT story_id FROM story_articles WHERE article_id = ?').pluck().all(articleId) as number[];

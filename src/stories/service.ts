@@ -8,7 +8,7 @@ import { docFeatures, docTerms, type ClusterDoc, type DocFeatures } from './feat
 import { EventModel } from './event-model.js';
 import { ThreadTracker } from './threads.js';
 import { TopicWeights, topicWords } from './weights.js';
-import { summarise } from './summarise.js';
+import { FULL_SUMMARY_ARTICLES, GrowingSummary, summarise } from './summarise.js';
 import { stripBoilerplate } from '../ingest/boilerplate.js';
 
 export interface StoryArticle {
@@ -35,6 +35,9 @@ export interface StoryOptions {
   mergeProbability?: number;
   threads: { threshold: number; mergeThreshold: number };
 }
+
+/** Large stories whose growing summaries are kept between runs (the others are rebuilt when they grow). */
+const SUMMARY_CACHE_SIZE = 500;
 
 /** Articles whose features are kept between runs. */
 const FEATURE_CACHE_SIZE = 50_000;
@@ -69,6 +72,7 @@ export class StoryService {
   private readonly topicModels = new Map<string, IdfModel>();
   private readonly featureCache = new Map<number, DocFeatures>();
   private readonly topicWords = new Map<string, Set<string>>();
+  private readonly growing = new Map<number, { summary: GrowingSummary; members: Set<number> }>();
 
   constructor(
     private readonly db: DB,
@@ -146,14 +150,36 @@ export class StoryService {
     return changes;
   }
 
-  /** Rewrites the summary and headline of the given stories from all their articles. */
+  /**
+   * Rewrites the summary and headline of the given stories. A small story is summarised from all
+   * its articles; a large one from its cached growing summary, which reads only the articles added
+   * since (rebuilt from all of them when the cache lacks it or an article left the story).
+   */
   summarise(storyIds: Iterable<number>): void {
     const now = this.clock();
+    const input = (m: MemberRow) => ({ title: m.title, description: m.description, body: m.page_text ?? m.content });
     const update = this.db.transaction((ids: number[]) => {
       for (const id of ids) {
-        const members = this.repo.members(id);
-        if (!members.length) continue;
-        const s = summarise(members.map((m) => ({ title: m.title, description: m.description, body: m.page_text ?? m.content })), this.idf);
+        const memberIds = this.repo.memberIds(id);
+        if (!memberIds.length) continue;
+        let s;
+        if (memberIds.length <= FULL_SUMMARY_ARTICLES) {
+          this.growing.delete(id);
+          s = summarise(this.repo.members(id).map(input), this.idf);
+        } else {
+          let entry = this.growing.get(id);
+          const current = new Set(memberIds);
+          if (!entry || [...entry.members].some((m) => !current.has(m))) {
+            entry = { summary: new GrowingSummary(this.idf), members: new Set() };
+            if (this.growing.size >= SUMMARY_CACHE_SIZE) this.growing.delete(this.growing.keys().next().value!);
+          }
+          this.growing.delete(id);
+          this.growing.set(id, entry); // most recently used last
+          const added = memberIds.filter((m) => !entry.members.has(m));
+          entry.summary.add(this.repo.membersAmong(id, added).map(input));
+          for (const m of added) entry.members.add(m);
+          s = entry.summary.summary();
+        }
         this.repo.setSummary(id, s.headline, s.text, now);
       }
     });
@@ -179,7 +205,10 @@ export class StoryService {
   touchStoriesOf(articleId: number): number[] {
     const now = this.clock();
     const ids = this.repo.storiesOfArticle(articleId);
-    for (const id of ids) this.repo.refresh(id, now);
+    for (const id of ids) {
+      this.repo.refresh(id, now);
+      this.growing.delete(id); // its text changed: the growing summary is rebuilt
+    }
     return ids;
   }
 

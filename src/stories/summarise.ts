@@ -251,6 +251,112 @@ export function summarise(articles: SummaryInput[], idf: IdfModel, options: Summ
   return { headline, text: sentences.join(' '), sentences };
 }
 
+/** Articles up to which a story's summary is computed from all of them at once. */
+export const FULL_SUMMARY_ARTICLES = 30;
+/** What a growing story keeps to summarise from: the most central titles and sentences. */
+const KEEP_TITLES = 48;
+const KEEP_SENTENCES = 160;
+
+/**
+ * The summary of a large story kept up to date as it grows: each new article's title and
+ * sentences are vectorised once and added to running centroids; only a bounded pool of the most
+ * central titles and sentences is kept and re-ranked. The cost of an added article does not
+ * depend on how many the story has (a full `summarise` reads them all). Small stories are
+ * summarised in full (`FULL_SUMMARY_ARTICLES`), where both give the same result.
+ */
+export class GrowingSummary {
+  private readonly titleSum = new Map<string, number>();
+  private readonly sentenceSum = new Map<string, number>();
+  private titles: { text: string; vector: Map<string, number>; article: number }[] = [];
+  private readonly candidates = new Map<string, Candidate>();
+  /** Keys of titles and of sentences found unusable: never candidates. */
+  private readonly excluded = new Set<string>();
+  private articleCount = 0;
+
+  constructor(private readonly idf: IdfModel) {}
+
+  get articles(): number {
+    return this.articleCount;
+  }
+
+  add(articles: SummaryInput[]): void {
+    for (const a of articles) {
+      const article = this.articleCount++;
+      const text = stripWireSlug(a.title);
+      const vector = vectorOf(text, this.idf);
+      addInto(this.titleSum, vector);
+      this.titles.push({ text, vector, article });
+      const key = sentenceKey(text);
+      this.excluded.add(key);
+      this.candidates.delete(key);
+      const fresh = collectCandidates([a], this.idf, this.excluded);
+      for (const c of fresh) {
+        const known = this.candidates.get(sentenceKey(c.text));
+        if (known) {
+          known.position = Math.min(known.position, c.position);
+          if (c.leadOf.size) known.leadOf.add(article);
+          continue;
+        }
+        if (c.leadOf.size) c.leadOf = new Set([article]);
+        addInto(this.sentenceSum, c.vector);
+        this.candidates.set(sentenceKey(c.text), c);
+      }
+    }
+    if (this.excluded.size > 50_000) this.excluded.clear(); // bounded; at worst a title's repeat is a candidate
+    this.trim(2);
+  }
+
+  summary(options: SummaryOptions = {}): Summary {
+    this.trim(1);
+    const titleCentroid = this.titleSum;
+    const titleNorm = norm(titleCentroid);
+    const central = this.titles[argmax(this.titles.map((t) => cosineNorm(t.vector, titleCentroid, titleNorm)))];
+    const headline = central?.text ?? '';
+    const candidates = [...this.candidates.values()];
+    const headlineWords = contentWords(headline);
+    const sentences = choose(candidates, new Told(headlineWords, false), {
+      maxChars: options.maxChars ?? MAX_CHARS,
+      maxSentences: options.maxSentences ?? MAX_SENTENCES,
+      lambda: options.lambda ?? LAMBDA,
+      headline: headlineWords,
+      first: central ? candidates.find((c) => c.leadOf.has(central.article)) : undefined,
+    });
+    return { headline, text: sentences.join(' '), sentences };
+  }
+
+  /**
+   * Re-ranks the pools against the current centroids once they hold `slack` × what is kept (a
+   * cosine with a centroid costs the size of the smaller vector: only the centroid's norm is read
+   * whole, once).
+   */
+  private trim(slack: number): void {
+    const titleCentroid = this.titleSum;
+    const rescoreTitles = this.titles.length > KEEP_TITLES * slack;
+    const rescoreSentences = slack === 1 || this.candidates.size > KEEP_SENTENCES * slack;
+    if (!rescoreTitles && !rescoreSentences) return;
+    const titleNorm = norm(titleCentroid);
+    if (rescoreTitles) {
+      this.titles = this.titles
+        .map((t) => ({ t, score: cosineNorm(t.vector, titleCentroid, titleNorm) }))
+        .sort((a, b) => b.score - a.score)
+        .slice(0, KEEP_TITLES)
+        .map((x) => x.t);
+    }
+    if (rescoreSentences) {
+      const centroid = this.sentenceSum;
+      const centroidNorm = norm(centroid);
+      for (const c of this.candidates.values()) {
+        c.score = positionBonus(c.position) + 0.5 * cosineNorm(c.vector, centroid, centroidNorm) + 0.5 * cosineNorm(c.vector, titleCentroid, titleNorm);
+      }
+      if (this.candidates.size > KEEP_SENTENCES) {
+        const keep = [...this.candidates.entries()].sort((a, b) => b[1].score - a[1].score).slice(0, KEEP_SENTENCES);
+        this.candidates.clear();
+        for (const [k, c] of keep) this.candidates.set(k, c);
+      }
+    }
+  }
+}
+
 /**
  * "Now also": 1-2 sentences from the articles a story gained since a reader last saw it that tell
  * something the headline and summary they saw did not; '' when the new reports only repeat it.
@@ -405,6 +511,26 @@ function vectorOf(text: string, idf: IdfModel): Map<string, number> {
   const norm = Math.sqrt(norm2) || 1;
   for (const [t, w] of v) v.set(t, w / norm);
   return v;
+}
+
+function addInto(total: Map<string, number>, v: Map<string, number>): void {
+  for (const [t, w] of v) total.set(t, (total.get(t) ?? 0) + w);
+}
+
+function norm(v: Map<string, number>): number {
+  let n2 = 0;
+  for (const w of v.values()) n2 += w * w;
+  return Math.sqrt(n2);
+}
+
+/** Cosine with `b` of known norm (a centroid compared with many vectors). */
+function cosineNorm(a: Map<string, number>, b: Map<string, number>, bNorm: number): number {
+  let dot = 0, na = 0;
+  for (const [t, w] of a) {
+    dot += w * (b.get(t) ?? 0);
+    na += w * w;
+  }
+  return na && bNorm ? dot / (Math.sqrt(na) * bNorm) : 0;
 }
 
 function sum(vectors: Map<string, number>[]): Map<string, number> {
