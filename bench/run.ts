@@ -5,6 +5,7 @@ const all: Record<string, () => Promise<void>> = {
   stories: async () => (await import('./stories.js')).benchStories(),
   fanout: async () => (await import('./fanout.js')).benchFanout(),
   summaries: async () => (await import('./summaries.js')).benchSummaries(),
+  pipeline: async () => (await import('./pipeline.js')).benchPipeline(),
 };
 // Long-running: only when named (`npm run bench -- soak`).
 const named: Record<string, () => Promise<void>> = {
