@@ -1,5 +1,6 @@
 import type { DB } from './open.js';
 import type { NormalisedItem } from '../ingest/normalise.js';
+import { prepared } from './statements.js';
 
 export interface ArticleRow {
   id: number;
@@ -70,29 +71,29 @@ export class ArticleRepo {
   }
 
   get(id: number): ArticleRow | undefined {
-    return this.db.prepare('SELECT * FROM articles WHERE id = ?').get(id) as ArticleRow | undefined;
+    return prepared(this.db, 'SELECT * FROM articles WHERE id = ?').get(id) as ArticleRow | undefined;
   }
 
   byUrl(url: string): ArticleRow | undefined {
-    return this.db.prepare('SELECT * FROM articles WHERE url = ?').get(url) as ArticleRow | undefined;
+    return prepared(this.db, 'SELECT * FROM articles WHERE url = ?').get(url) as ArticleRow | undefined;
   }
 
   setPageText(id: number, text: string | null, error: string | null, now: number): void {
-    this.db.prepare('UPDATE articles SET page_text = ?, page_error = ?, page_fetched_at = ? WHERE id = ?').run(text, error, now, id);
+    prepared(this.db, 'UPDATE articles SET page_text = ?, page_error = ?, page_fetched_at = ? WHERE id = ?').run(text, error, now, id);
   }
 
   /** Articles stored but not processed yet (new, edited, or left by a crash), oldest first. */
   pending(limit: number, afterId = 0): number[] {
-    return this.db.prepare('SELECT id FROM articles WHERE processed_at IS NULL AND id > ? ORDER BY id LIMIT ?').pluck().all(afterId, limit) as number[];
+    return prepared(this.db, 'SELECT id FROM articles WHERE processed_at IS NULL AND id > ? ORDER BY id LIMIT ?').pluck().all(afterId, limit) as number[];
   }
 
   pendingCount(): number {
-    return this.db.prepare('SELECT count(*) FROM articles WHERE processed_at IS NULL').pluck().get() as number;
+    return prepared(this.db, 'SELECT count(*) FROM articles WHERE processed_at IS NULL').pluck().get() as number;
   }
 
   /** The oldest unprocessed article's first-seen time: how far processing lags behind. */
   oldestPendingSeenAt(): number | null {
-    return (this.db.prepare('SELECT first_seen_at FROM articles WHERE processed_at IS NULL ORDER BY id LIMIT 1').pluck().get() as number | undefined) ?? null;
+    return (prepared(this.db, 'SELECT first_seen_at FROM articles WHERE processed_at IS NULL ORDER BY id LIMIT 1').pluck().get() as number | undefined) ?? null;
   }
 
   /**
@@ -100,14 +101,14 @@ export class ArticleRepo {
    * processing transaction, so a second process or an edit meanwhile is never processed twice.
    */
   stillPending(id: number, updatedAt: number): boolean {
-    return this.db.prepare('SELECT 1 FROM articles WHERE id = ? AND processed_at IS NULL AND updated_at = ?').get(id, updatedAt) !== undefined;
+    return prepared(this.db, 'SELECT 1 FROM articles WHERE id = ? AND processed_at IS NULL AND updated_at = ?').get(id, updatedAt) !== undefined;
   }
 
   markProcessed(id: number, now: number, error: string | null = null): void {
-    this.db.prepare('UPDATE articles SET processed_at = ?, learned = 1, process_error = ? WHERE id = ?').run(now, error, id);
+    prepared(this.db, 'UPDATE articles SET processed_at = ?, learned = 1, process_error = ? WHERE id = ?').run(now, error, id);
   }
 
   count(): number {
-    return this.db.prepare('SELECT count(*) FROM articles').pluck().get() as number;
+    return prepared(this.db, 'SELECT count(*) FROM articles').pluck().get() as number;
   }
 }

@@ -1,4 +1,5 @@
 import type { DB } from './open.js';
+import { prepared } from './statements.js';
 
 /** What /healthz and /metrics read from the database: backlogs and their ages. */
 export class HealthQueries {
@@ -12,24 +13,24 @@ export class HealthQueries {
 
   /** Digests built and not delivered yet (pending or being sent), and when the oldest was built. */
   digestBacklog(): { count: number; oldestCreatedAt: number | null } {
-    const r = this.db.prepare("SELECT count(*) AS count, min(created_at) AS oldest FROM digests WHERE status IN ('pending', 'sending')").get() as { count: number; oldest: number | null };
+    const r = prepared(this.db, "SELECT count(*) AS count, min(created_at) AS oldest FROM digests WHERE status IN ('pending', 'sending')").get() as { count: number; oldest: number | null };
     return { count: r.count, oldestCreatedAt: r.oldest };
   }
 
   /** Digests given up after retrying for delivery.retryFor (`outbox resend` queues them again). */
   deadDigests(): number {
-    return this.db.prepare("SELECT count(*) FROM digests WHERE status = 'dead'").pluck().get() as number;
+    return prepared(this.db, "SELECT count(*) FROM digests WHERE status = 'dead'").pluck().get() as number;
   }
 
   /** Articles stored and not processed yet, and when the oldest of them was first seen. */
   articleBacklog(): { count: number; oldestSeenAt: number | null } {
-    const count = this.db.prepare('SELECT count(*) FROM articles WHERE processed_at IS NULL').pluck().get() as number;
-    const oldest = (this.db.prepare('SELECT first_seen_at FROM articles WHERE processed_at IS NULL ORDER BY id LIMIT 1').pluck().get() as number | undefined) ?? null;
+    const count = prepared(this.db, 'SELECT count(*) FROM articles WHERE processed_at IS NULL').pluck().get() as number;
+    const oldest = (prepared(this.db, 'SELECT first_seen_at FROM articles WHERE processed_at IS NULL ORDER BY id LIMIT 1').pluck().get() as number | undefined) ?? null;
     return { count, oldestSeenAt: oldest };
   }
 
   /** A read that reaches the file (not only the page cache of this connection's schema). */
   ping(): void {
-    this.db.prepare('SELECT count(*) FROM schema_migrations').get();
+    prepared(this.db, 'SELECT count(*) FROM schema_migrations').get();
   }
 }

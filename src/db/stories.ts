@@ -1,4 +1,5 @@
 import type { DB } from './open.js';
+import { prepared } from './statements.js';
 
 export interface StoryRow {
   id: number;
@@ -43,38 +44,35 @@ export class StoryRepo {
   constructor(private readonly db: DB) {}
 
   create(topicId: string, title: string, publishedAt: number, now: number): number {
-    const info = this.db
-      .prepare('INSERT INTO stories (topic_id, title, first_published, last_published, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)')
+    const info = prepared(this.db, 'INSERT INTO stories (topic_id, title, first_published, last_published, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)')
       .run(topicId, title, publishedAt, publishedAt, now, now);
     return Number(info.lastInsertRowid);
   }
 
   /** `evidence`: what the comparison found (JSON for `explain`); `threadId`: the article's thread. */
   addMember(storyId: number, articleId: number, similarity: number, reason: string, now: number, evidence?: unknown, threadId?: number): void {
-    this.db
-      .prepare('INSERT INTO story_articles (story_id, article_id, similarity, reason, added_at, evidence, thread_id) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING')
+    prepared(this.db, 'INSERT INTO story_articles (story_id, article_id, similarity, reason, added_at, evidence, thread_id) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING')
       .run(storyId, articleId, similarity, reason, now, evidence === undefined ? null : JSON.stringify(evidence), threadId ?? null);
   }
 
   /** A story's thread is its first article's; set once. */
   setThreadIfUnset(storyId: number, threadId: number): void {
-    this.db.prepare('UPDATE stories SET thread_id = ? WHERE id = ? AND thread_id IS NULL').run(threadId, storyId);
+    prepared(this.db, 'UPDATE stories SET thread_id = ? WHERE id = ? AND thread_id IS NULL').run(threadId, storyId);
   }
 
   /** Thread `from` was folded into `into`. */
   mergeThreads(from: number, into: number): void {
-    this.db.prepare('UPDATE stories SET thread_id = ? WHERE thread_id = ?').run(into, from);
-    this.db.prepare('UPDATE story_articles SET thread_id = ? WHERE thread_id = ?').run(into, from);
+    prepared(this.db, 'UPDATE stories SET thread_id = ? WHERE thread_id = ?').run(into, from);
+    prepared(this.db, 'UPDATE story_articles SET thread_id = ? WHERE thread_id = ?').run(into, from);
   }
 
   maxThreadId(): number {
-    return (this.db.prepare('SELECT max(thread_id) FROM story_articles').pluck().get() as number | null) ?? 0;
+    return (prepared(this.db, 'SELECT max(thread_id) FROM story_articles').pluck().get() as number | null) ?? 0;
   }
 
   /** Of the given stories, those some subscriber has already been sent. */
   deliveredAmong(ids: number[]): Set<number> {
-    const rows = this.db
-      .prepare('SELECT DISTINCT story_id FROM subscription_stories WHERE story_id IN (SELECT value FROM json_each(?))')
+    const rows = prepared(this.db, 'SELECT DISTINCT story_id FROM subscription_stories WHERE story_id IN (SELECT value FROM json_each(?))')
       .pluck()
       .all(JSON.stringify(ids)) as number[];
     return new Set(rows);
@@ -82,16 +80,14 @@ export class StoryRepo {
 
   /** How an article joined its stories: reason, probability and the comparison's evidence. */
   membershipsOf(articleId: number): { story_id: number; similarity: number; reason: string; evidence: string | null; topic_id: string; title: string; article_count: number; thread_id: number | null; merged_into: number | null }[] {
-    return this.db
-      .prepare(`SELECT sa.story_id, sa.similarity, sa.reason, sa.evidence, s.topic_id, s.title, s.article_count, s.thread_id, s.merged_into
+    return prepared(this.db, `SELECT sa.story_id, sa.similarity, sa.reason, sa.evidence, s.topic_id, s.title, s.article_count, s.thread_id, s.merged_into
         FROM story_articles sa JOIN stories s ON s.id = sa.story_id WHERE sa.article_id = ?`)
       .all(articleId) as never;
   }
 
   /** Earlier stories of the same thread (what a story follows up), newest first. */
   earlierInThread(storyId: number, limit = 3): StoryRow[] {
-    return this.db
-      .prepare(`SELECT o.* FROM stories s JOIN stories o ON o.thread_id = s.thread_id AND o.id != s.id
+    return prepared(this.db, `SELECT o.* FROM stories s JOIN stories o ON o.thread_id = s.thread_id AND o.id != s.id
         WHERE s.id = ? AND s.thread_id IS NOT NULL AND o.merged_into IS NULL AND o.article_count > 0 AND o.first_published < s.first_published
         ORDER BY o.first_published DESC LIMIT ?`)
       .all(storyId, limit) as StoryRow[];
@@ -100,16 +96,15 @@ export class StoryRepo {
   /** Moves every member of `from` into `into`; `from` stays as a pointer. */
   merge(from: number, into: number, now: number): void {
     // Moved reports are new to the surviving story's readers: they count as added now.
-    this.db.prepare('UPDATE OR IGNORE story_articles SET story_id = ?, added_at = ? WHERE story_id = ?').run(into, now, from);
-    this.db.prepare('DELETE FROM story_articles WHERE story_id = ?').run(from);
-    this.db.prepare('UPDATE stories SET merged_into = ?, article_count = 0, source_count = 0, updated_at = ?, needs_summary = 0 WHERE id = ?').run(into, now, from);
-    this.db.prepare('UPDATE stories SET merged_into = ? WHERE merged_into = ?').run(into, from);
+    prepared(this.db, 'UPDATE OR IGNORE story_articles SET story_id = ?, added_at = ? WHERE story_id = ?').run(into, now, from);
+    prepared(this.db, 'DELETE FROM story_articles WHERE story_id = ?').run(from);
+    prepared(this.db, 'UPDATE stories SET merged_into = ?, article_count = 0, source_count = 0, updated_at = ?, needs_summary = 0 WHERE id = ?').run(into, now, from);
+    prepared(this.db, 'UPDATE stories SET merged_into = ? WHERE merged_into = ?').run(into, from);
   }
 
   /** Recomputes a story's span and counts from its members, and marks it changed. */
   refresh(storyId: number, now: number): void {
-    this.db
-      .prepare(`UPDATE stories SET
+    prepared(this.db, `UPDATE stories SET
         first_published = (SELECT min(a.published_at) FROM story_articles sa JOIN articles a ON a.id = sa.article_id WHERE sa.story_id = stories.id),
         last_published = (SELECT max(a.published_at) FROM story_articles sa JOIN articles a ON a.id = sa.article_id WHERE sa.story_id = stories.id),
         article_count = (SELECT count(*) FROM story_articles WHERE story_id = stories.id),
@@ -121,57 +116,53 @@ export class StoryRepo {
 
   /** Live stories whose summary must be written again, oldest change first. */
   needingSummary(limit: number): number[] {
-    return this.db.prepare('SELECT id FROM stories WHERE needs_summary = 1 ORDER BY id LIMIT ?').pluck().all(limit) as number[];
+    return prepared(this.db, 'SELECT id FROM stories WHERE needs_summary = 1 ORDER BY id LIMIT ?').pluck().all(limit) as number[];
   }
 
   /** A story's article ids (what a cached summary compares with, without loading the articles). */
   memberIds(storyId: number): number[] {
-    return this.db.prepare('SELECT article_id FROM story_articles WHERE story_id = ? ORDER BY article_id').pluck().all(storyId) as number[];
+    return prepared(this.db, 'SELECT article_id FROM story_articles WHERE story_id = ? ORDER BY article_id').pluck().all(storyId) as number[];
   }
 
   /** Some of a story's members, in published order. */
   membersAmong(storyId: number, articleIds: number[]): MemberRow[] {
-    return this.db
-      .prepare(`${MEMBER_SELECT} WHERE sa.story_id = ? AND sa.article_id IN (SELECT value FROM json_each(?)) ORDER BY a.published_at, a.id`)
+    return prepared(this.db, `${MEMBER_SELECT} WHERE sa.story_id = ? AND sa.article_id IN (SELECT value FROM json_each(?)) ORDER BY a.published_at, a.id`)
       .all(storyId, JSON.stringify(articleIds)) as MemberRow[];
   }
 
   /** The stories an article belongs to (one per topic at most). */
   storiesOfArticle(articleId: number): number[] {
-    return this.db.prepare('SELECT story_id FROM story_articles WHERE article_id = ?').pluck().all(articleId) as number[];
+    return prepared(this.db, 'SELECT story_id FROM story_articles WHERE article_id = ?').pluck().all(articleId) as number[];
   }
 
   setSummary(storyId: number, title: string, summary: string, now: number): void {
-    this.db.prepare('UPDATE stories SET title = ?, summary = ?, summarised_at = ?, needs_summary = 0 WHERE id = ?').run(title, summary, now, storyId);
+    prepared(this.db, 'UPDATE stories SET title = ?, summary = ?, summarised_at = ?, needs_summary = 0 WHERE id = ?').run(title, summary, now, storyId);
   }
 
   get(id: number): StoryRow | undefined {
-    return this.db.prepare('SELECT * FROM stories WHERE id = ?').get(id) as StoryRow | undefined;
+    return prepared(this.db, 'SELECT * FROM stories WHERE id = ?').get(id) as StoryRow | undefined;
   }
 
   /** The story an article belongs to for a topic, following merges. */
   storyOf(articleId: number, topicId: string): number | undefined {
-    return this.db
-      .prepare('SELECT sa.story_id FROM story_articles sa JOIN stories s ON s.id = sa.story_id WHERE sa.article_id = ? AND s.topic_id = ?')
+    return prepared(this.db, 'SELECT sa.story_id FROM story_articles sa JOIN stories s ON s.id = sa.story_id WHERE sa.article_id = ? AND s.topic_id = ?')
       .pluck()
       .get(articleId, topicId) as number | undefined;
   }
 
   members(storyId: number): MemberRow[] {
-    return this.db.prepare(`${MEMBER_SELECT} WHERE sa.story_id = ? ORDER BY a.published_at, a.id`).all(storyId) as MemberRow[];
+    return prepared(this.db, `${MEMBER_SELECT} WHERE sa.story_id = ? ORDER BY a.published_at, a.id`).all(storyId) as MemberRow[];
   }
 
   /** Members of a topic's stories active since `since` (their last article is that recent). */
   activeMembers(topicId: string, since: number): MemberRow[] {
-    return this.db
-      .prepare(`${MEMBER_SELECT} WHERE sa.story_id IN (SELECT id FROM stories WHERE topic_id = ? AND merged_into IS NULL AND last_published >= ?)
+    return prepared(this.db, `${MEMBER_SELECT} WHERE sa.story_id IN (SELECT id FROM stories WHERE topic_id = ? AND merged_into IS NULL AND last_published >= ?)
         ORDER BY a.published_at, a.id`)
       .all(topicId, since) as MemberRow[];
   }
 
   list(filter: { topicId?: string; since?: number } = {}): StoryRow[] {
-    return this.db
-      .prepare(`SELECT * FROM stories WHERE merged_into IS NULL AND article_count > 0
+    return prepared(this.db, `SELECT * FROM stories WHERE merged_into IS NULL AND article_count > 0
         ${filter.topicId ? 'AND topic_id = @topicId' : ''} ${filter.since !== undefined ? 'AND last_published >= @since' : ''}
         ORDER BY last_published DESC, id DESC`)
       .all({ topicId: filter.topicId, since: filter.since }) as StoryRow[];

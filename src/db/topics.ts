@@ -1,5 +1,6 @@
 import type { DB } from './open.js';
 import type { TopicDecision } from '../topics/matcher.js';
+import { prepared } from './statements.js';
 
 export interface StoredDecision {
   topicId: string;
@@ -23,7 +24,7 @@ export class TopicDecisionRepo {
   }
 
   forArticle(articleId: number): StoredDecision[] {
-    return (this.db.prepare('SELECT * FROM article_topics WHERE article_id = ? ORDER BY topic_id').all(articleId) as { topic_id: string; relevant: number; score: number; hits: string; decided_at: number }[]).map((r) => ({
+    return (prepared(this.db, 'SELECT * FROM article_topics WHERE article_id = ? ORDER BY topic_id').all(articleId) as { topic_id: string; relevant: number; score: number; hits: string; decided_at: number }[]).map((r) => ({
       topicId: r.topic_id,
       relevant: r.relevant === 1,
       score: r.score,
