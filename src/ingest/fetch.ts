@@ -28,7 +28,16 @@ export interface FetchValidators {
 
 export type FetchResult =
   | { status: 'not-modified' }
-  | { status: 'ok'; bytes: Uint8Array; contentType: string | null; etag: string | null; lastModified: string | null; url: string };
+  | {
+      status: 'ok';
+      bytes: Uint8Array;
+      contentType: string | null;
+      etag: string | null;
+      lastModified: string | null;
+      url: string;
+      /** The Content-Location header: the document's own URL, the base of its relative links. */
+      contentLocation?: string | null;
+    };
 
 /**
  * GETs a URL with a timeout covering the whole transfer, a body-size cap, a redirect cap and
@@ -90,6 +99,7 @@ export async function fetchResource(url: string, limits: FetchLimits, validators
         status: 'ok',
         bytes,
         contentType: res.headers.get('content-type'),
+        contentLocation: res.headers.get('content-location'),
         etag: res.headers.get('etag'),
         lastModified: res.headers.get('last-modified'),
         url: current,

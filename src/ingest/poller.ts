@@ -23,7 +23,7 @@ export interface PollOptions {
   /** The whole poll of one feed (fetch, decode, parse, store) at most; default {@link feedDeadlineMs}. */
   deadlineMs?: number;
   /** The parse step (tests put a step that never settles here). */
-  parse?: (text: string) => Promise<{ feed: ParsedFeed; repaired: boolean }>;
+  parse?: (text: string, options?: { baseUrl?: string }) => Promise<{ feed: ParsedFeed; repaired: boolean }>;
 }
 
 /** Items of one answer that were not read, by reason ("no link", the parser's reason…). */
@@ -81,7 +81,7 @@ export class Poller {
   private readonly articles: ArticleRepo;
   private readonly inFlight = new Map<number, Run>();
   private readonly limit;
-  private readonly parse: (text: string) => Promise<{ feed: ParsedFeed; repaired: boolean }>;
+  private readonly parse: (text: string, options?: { baseUrl?: string }) => Promise<{ feed: ParsedFeed; repaired: boolean }>;
   /** Bumped by cutAll(): polls queued before it are not started. */
   private generation = 0;
   readonly deadlineMs: number;
@@ -196,7 +196,8 @@ export class Poller {
         return { ...base, status: 'not-modified', durationMs: performance.now() - started };
       }
       const { text } = decodeBody(res.bytes, res.contentType);
-      const { feed: parsed, repaired } = await this.parse(text);
+      // Relative links resolve against the document's own URL: Content-Location, else where it was fetched.
+      const { feed: parsed, repaired } = await this.parse(text, { baseUrl: baseOf(res) });
       if (run.cut) return cutResult();
       const parsedTitle = typeof parsed.title === 'string' ? parsed.title.trim() : '';
       const format = (parsed as { format?: unknown }).format;
@@ -342,6 +343,15 @@ function formatSeconds(ms: number): string {
 
 /** Items read from one answer of a feed at most (a real feed has tens; an archive dump is not news). */
 const MAX_ITEMS = 1000;
+
+function baseOf(res: { url: string; contentLocation?: string | null }): string {
+  if (!res.contentLocation) return res.url;
+  try {
+    return new URL(res.contentLocation, res.url).href;
+  } catch {
+    return res.url;
+  }
+}
 
 function hostOf(url: string): string | undefined {
   try {
