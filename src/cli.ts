@@ -122,9 +122,10 @@ export async function runCli(argv: string[], out: (line: string) => void = (l) =
     app = createApp(config, log, { dbPath: options.db, existing: READS.has(command) });
     return await handler({ app, args, options, out });
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof UsageError || err instanceof DatabaseOpenError) {
-      process.stderr.write(`error: ${err.message}\n`);
-      return err.exitCode;
+    // Errors that carry an exit code are expected ones (config, usage, database, start-up): one line.
+    if (err instanceof ConfigError || err instanceof UsageError || err instanceof DatabaseOpenError || typeof (err as { exitCode?: unknown }).exitCode === 'number') {
+      process.stderr.write(`error: ${(err as Error).message}\n`);
+      return (err as { exitCode: number }).exitCode;
     }
     // One line; the stack only for whoever asked for it.
     const debug = /^(debug|trace)$/i.test(process.env.LOG_LEVEL ?? '');

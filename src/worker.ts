@@ -29,6 +29,15 @@ export interface WorkerOptions {
   stopGraceMs?: number;
 }
 
+/** The worker could not start: one line naming the cause and the fix (exit code 1). */
+export class StartError extends Error {
+  readonly exitCode = 1;
+  constructor(message: string) {
+    super(message);
+    this.name = 'StartError';
+  }
+}
+
 /**
  * How long a stopping worker waits for the jobs in progress (a poll finishing its feeds, a send)
  * before it cuts them off: well inside the 10 s a service manager usually gives after SIGTERM.
@@ -97,7 +106,6 @@ export async function startWorker(app: App, options: WorkerOptions = {}): Promis
       }
     },
   };
-  scheduler.add(pollJob);
   const retention = new Retention(app.db, config.retention.maxAge, app.clock);
   const pruneJob = {
     name: 'retention',
@@ -108,21 +116,36 @@ export async function startWorker(app: App, options: WorkerOptions = {}): Promis
       if (r.articles || r.stories || r.digests) log.info({ ...r, durationMs: Math.round(r.durationMs) }, `pruned what is older than ${Math.round(config.retention.maxAge / 86_400_000)} days`);
     },
   };
-  scheduler.add(pruneJob);
-  scheduler.add({ name: 'send-digests', schedule: options.digestTick ?? '*/15 * * * * *', run: () => app.metrics.time('send', () => delivery.tick()) });
 
   const server: http.Server = createHttpServer(app.health, app.metrics, routes);
   const host = options.host ?? config.http.host;
-  const port = await listen(server, options.port ?? config.http.port, host);
-  log.info({ host, port }, `serving /healthz and /metrics on http://${host.includes(':') ? `[${host}]` : host}:${port}`);
-  if (telegram) {
-    await telegram.start();
-    stoppers.push(() => telegram!.stop());
+  let port: number;
+  // A start either runs or fails whole: nothing is scheduled until every part has started, and a
+  // part that fails releases the others (port, polling) before the error reaches the CLI.
+  try {
+    const wanted = options.port ?? config.http.port;
+    port = await listen(server, wanted, host).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE') throw new StartError(`port ${wanted} on ${host} is in use by another process: stop it, or set HTTP_PORT (or http.port) to a free port`);
+      if (err.code === 'EADDRNOTAVAIL' || err.code === 'EACCES') throw new StartError(`cannot serve on ${host}:${wanted} (${err.code}): check HTTP_HOST / HTTP_PORT`);
+      throw err;
+    });
+    log.info({ host, port }, `serving /healthz and /metrics on http://${host.includes(':') ? `[${host}]` : host}:${port}`);
+    if (telegram) {
+      stoppers.push(() => telegram!.stop());
+      await telegram.start();
+    }
+    if (slack) {
+      stoppers.push(() => slack!.stop());
+      await slack.start();
+    }
+  } catch (err) {
+    for (const stop of stoppers) await stop().catch(() => undefined);
+    if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
+    throw err;
   }
-  if (slack) {
-    await slack.start();
-    stoppers.push(() => slack!.stop());
-  }
+  scheduler.add(pollJob);
+  scheduler.add(pruneJob);
+  scheduler.add({ name: 'send-digests', schedule: options.digestTick ?? '*/15 * * * * *', run: () => app.metrics.time('send', () => delivery.tick()) });
   void scheduler.runNow(pruneJob).then(() => scheduler.runNow(pollJob));
   return {
     host,

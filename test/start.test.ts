@@ -1,4 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -87,6 +89,57 @@ describe('the CLI: --version, <command> --help, --limit, times in the configured
     expect(text).toContain(tokyo);
     expect(cli(['stories', '--config', config, '--db', db, '--limit', 'x'])).toMatchObject({ code: 2, stderr: 'error: stories: --limit expects a whole number of 1 or more, got "x"\n' });
     expect(cli(['stories', '--config', config, '--db', db, '--since', '2099-01-01']).stdout).toMatch(/^no stories since 2099-01-01T00:00:00.000Z \(\d+ stor(y|ies) in all; try an earlier --since or another --topic\)/);
+  }, 120_000);
+});
+
+describe('a start that fails exits, releasing everything', () => {
+  const { dir, cleanup } = tempDir();
+  afterAll(cleanup);
+
+  /** `run` as a real process; resolves with its exit code and output. */
+  function start(env: Record<string, string>, config: string) {
+    return new Promise<{ code: number | null; stderr: string; ms: number }>((resolve) => {
+      const started = performance.now();
+      const child = spawn(process.execPath, [TSX, CLI, 'run', '--config', config], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'warn', ...env } });
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('exit', (code) => resolve({ code, stderr: stderr.replace(/^npm warn.*\n/gm, ''), ms: performance.now() - started }));
+    });
+  }
+
+  it('a port in use: one line, exit 1, no process left behind', async () => {
+    const holder = http.createServer();
+    await new Promise<void>((r) => holder.listen(0, '127.0.0.1', r));
+    const port = (holder.address() as AddressInfo).port;
+    try {
+      const r = await start({ HTTP_PORT: String(port) }, writeConfig(dir, { database: path.join(dir, 'port.db') }));
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe(`error: port ${port} on 127.0.0.1 is in use by another process: stop it, or set HTTP_PORT (or http.port) to a free port\n`);
+    } finally {
+      holder.close();
+    }
+  }, 120_000);
+
+  it('a Telegram token the Bot API rejects: one line, exit 1, the port freed', async () => {
+    const api = http.createServer((_req, res) => res.writeHead(401, { 'content-type': 'application/json' }).end('{"ok":false,"error_code":401,"description":"Unauthorized"}'));
+    await new Promise<void>((r) => api.listen(0, '127.0.0.1', r));
+    const free = http.createServer();
+    await new Promise<void>((r) => free.listen(0, '127.0.0.1', r));
+    const port = (free.address() as AddressInfo).port;
+    await new Promise<void>((r) => free.close(() => r()));
+    try {
+      const token = '5555:AAcanaryTOKENcanaryTOKENcanaryTOKEN12';
+      const r = await start({ HTTP_PORT: String(port), TELEGRAM_BOT_TOKEN: token, TELEGRAM_API_ROOT: `http://127.0.0.1:${(api.address() as AddressInfo).port}` }, writeConfig(dir, { database: path.join(dir, 'tg.db') }));
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/^error: Telegram rejected TELEGRAM_BOT_TOKEN \(401 Unauthorized\): check the token from @BotFather\n$/m);
+      expect(r.stderr).not.toContain('AAcanary');
+      // The port it had opened is free again: another server can take it.
+      const again = http.createServer();
+      await new Promise<void>((resolve, reject) => again.once('error', reject).listen(port, '127.0.0.1', resolve));
+      again.close();
+    } finally {
+      api.close();
+    }
   }, 120_000);
 });
 

@@ -88,6 +88,9 @@ export class SlackAdapter implements DeliveryAdapter {
       clientOptions: { ...(options.apiUrl ? { slackApiUrl: options.apiUrl } : {}), rejectRateLimitedCalls: true, retryConfig: { retries: 0 } },
       logLevel: LogLevel.WARN,
       logger,
+      // The token is checked in start() (auth.test), where a rejection stops the start with a
+      // clear message, instead of in the constructor, where it was an unhandled rejection.
+      deferInitialization: true,
     });
     this.app.command('/digest', async ({ command, ack, respond }) => {
       const reply = this.handle(command.channel_id, command.channel_name, command.text ?? '');
@@ -112,6 +115,12 @@ export class SlackAdapter implements DeliveryAdapter {
   }
 
   async start(): Promise<void> {
+    try {
+      await this.app.init();
+    } catch (err) {
+      const code = (err as { data?: { error?: string } }).data?.error ?? (err as Error).message;
+      throw Object.assign(new Error(`Slack rejected SLACK_BOT_TOKEN (${code}): check the bot token (xoxb-…) of your Slack app`), { exitCode: 1 });
+    }
     const server = (await this.app.start(this.options.port)) as unknown as { address?: () => { port: number } | string | null } | undefined;
     const address = server?.address?.();
     this.port = typeof address === 'object' && address ? address.port : this.options.port;

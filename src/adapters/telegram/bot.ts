@@ -6,7 +6,7 @@ import type { Digest } from '../../digest/model.js';
 import { CommandError, commandArgument, type SubscriptionService } from '../../digest/subscriptions.js';
 import type { DeliveryAdapter, DeliveryFailure } from '../../delivery/types.js';
 import type { Logger } from '../../logger.js';
-import { errorText, redactError, redactFields, registerSecret } from '../../redact.js';
+import { errorText, redact, redactError, redactFields, registerSecret } from '../../redact.js';
 import { SCHEDULE_HELP } from '../../scheduler/schedule.js';
 import { BackgroundTasks } from '../background.js';
 import { TELEGRAM_MAX_CHARS, escapeHtml, renderTelegram } from './render.js';
@@ -145,7 +145,15 @@ export class TelegramAdapter implements DeliveryAdapter {
 
   /** Long polling (default) or webhook mode; registers the command menu first. */
   async start(): Promise<void> {
-    await this.bot.init();
+    try {
+      await this.bot.init();
+    } catch (err) {
+      const e = err as { error_code?: number; description?: string; message?: string };
+      if (e.error_code === 401 || e.error_code === 404) {
+        throw Object.assign(new Error(`Telegram rejected TELEGRAM_BOT_TOKEN (${e.error_code} ${e.description ?? ''}): check the token from @BotFather`.replace(/\s+\)/, ')')), { exitCode: 1 });
+      }
+      throw Object.assign(new Error(`Telegram is unreachable: ${redact(e.message ?? String(err))} (check the network or TELEGRAM_API_ROOT)`), { exitCode: 1 });
+    }
     await this.bot.api.setMyCommands(COMMANDS);
     if (this.options.webhookUrl) {
       await this.bot.api.setWebhook(this.options.webhookUrl, { secret_token: this.options.webhookSecret });
