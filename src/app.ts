@@ -34,12 +34,17 @@ export function createApp(
     owner?: string;
     /** Read commands: the database must exist already, and the config's feeds are not added to it. */
     existing?: boolean;
+    /** Apply the config's feeds to the database (run, poll; default unless `existing`). */
+    seedFeeds?: boolean;
   } = {},
 ): App {
   const clock = options.clock ?? Date.now;
   const db = openDatabase(options.dbPath ?? config.database, { mustExist: options.existing });
   const metrics = options.metrics ?? new Metrics();
-  if (!options.existing) new FeedRepo(db).seed(config.feeds, clock());
+  if (options.seedFeeds ?? !options.existing) {
+    const disabled = new FeedRepo(db).seed(config.feeds, clock());
+    for (const url of disabled) log.info({ feed: url }, `feed ${url} is no longer in the config: not polled any more (its articles are kept; \`feeds remove\` deletes them)`);
+  }
   const policy = new AddressPolicy(config.fetch.allowHosts);
   const health = new HealthMonitor(db, clock);
   metrics.watchBacklog(() => health.backlog());

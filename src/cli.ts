@@ -18,7 +18,7 @@ usage: npm run cli -- <command> [options]
 
 commands:
   poll                              poll every feed once, process, print per-feed results
-  feeds list | add URL [--force] | remove URL | import FILE.opml
+  feeds list | add URL [--force] | remove ID|URL | import FILE.opml
                                     add checks the URL once (a feed, or an HTML page linking one)
   articles [--topic ID] [--limit N] [--json]  articles with their topic decisions and story
   stories [--topic ID] [--since ISO] [--limit N] [--json]
@@ -119,7 +119,8 @@ export async function runCli(argv: string[], out: (line: string) => void = (l) =
     if (!load) throw new UsageError(`unknown command "${command}"; commands: ${[...Object.keys(COMMANDS), ...Object.keys(NO_DB)].join(', ')}`);
     const config = loadConfig(options.config ?? DEFAULT_CONFIG_FILE);
     const handler = await load();
-    app = createApp(config, log, { dbPath: options.db, existing: READS.has(command) });
+    // Only the commands that poll apply the config's feeds to the database.
+    app = createApp(config, log, { dbPath: options.db, existing: READS.has(command), seedFeeds: command === 'run' || command === 'poll' });
     return await handler({ app, args, options, out });
   } catch (err) {
     // Errors that carry an exit code are expected ones (config, usage, database, start-up): one line.

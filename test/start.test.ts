@@ -92,6 +92,35 @@ describe('the CLI: --version, <command> --help, --limit, times in the configured
   }, 120_000);
 });
 
+describe('the config is the source of truth for its feeds', () => {
+  const { dir, cleanup } = tempDir();
+  afterAll(cleanup);
+
+  it('a feed taken out of the config is not polled after the next poll, keeps its articles, and can be removed by id', () => {
+    const feed = (name: string) => ({ url: `file://${path.join(ROOT, 'config/demo-feeds', name)}` });
+    const db = path.join(dir, 'cfg.db');
+    const both = writeConfig(dir, { feeds: [feed('world-desk.xml'), feed('ukraine-wire.xml')] });
+    // A read command on a fresh path creates nothing; `feeds list` says what the next poll adds.
+    expect(cli(['stories', '--config', both, '--db', db]).code).toBe(1);
+    expect(existsSync(db)).toBe(false);
+    expect(cli(['poll', '--config', both, '--db', db]).code).toBe(0);
+    const one = path.join(dir, 'one.yaml');
+    writeFileSync(one, readFileSync(both, 'utf8').replace(/\n\s*- url: [^\n]*ukraine-wire\.xml/, ''));
+    expect(readFileSync(one, 'utf8')).not.toContain('ukraine-wire');
+    const poll = cli(['poll', '--config', one, '--db', db, '--json']);
+    expect(poll.code).toBe(0);
+    expect((JSON.parse(poll.stdout) as { feeds: { url: string }[] }).feeds.map((f) => f.url)).toEqual([feed('world-desk.xml').url]);
+    const list = JSON.parse(cli(['feeds', 'list', '--config', one, '--db', db, '--json']).stdout) as { id: number; url: string }[];
+    const gone = list.find((f) => f.url.endsWith('ukraine-wire.xml'))!;
+    expect(cli(['feeds', 'list', '--config', one, '--db', db]).stdout).toMatch(/ukraine-wire\.xml.*\[config, removed from it: not polled; `feeds remove` deletes it\]/);
+    const articles = JSON.parse(cli(['articles', '--config', one, '--db', db, '--json']).stdout) as unknown[];
+    expect(articles.length).toBeGreaterThan(3);
+    expect(cli(['feeds', 'remove', String(gone.id), '--config', one, '--db', db])).toMatchObject({ code: 0 });
+    expect((JSON.parse(cli(['feeds', 'list', '--config', one, '--db', db, '--json']).stdout) as unknown[]).length).toBe(1);
+    expect(cli(['feeds', 'remove', '999', '--config', one, '--db', db])).toMatchObject({ code: 2, stderr: 'error: feeds remove: no feed with id 999 (see: feeds list)\n' });
+  }, 180_000);
+});
+
 describe('a start that fails exits, releasing everything', () => {
   const { dir, cleanup } = tempDir();
   afterAll(cleanup);

@@ -8,7 +8,7 @@ import { inspectUrl, type Inspection } from '../ingest/discover.js';
 import { FeedError } from '../ingest/errors.js';
 import { feedDeadlineMs } from '../ingest/poller.js';
 
-const USAGE = 'usage: feeds list | feeds add URL [--force] | feeds remove URL | feeds import FILE.opml';
+const USAGE = 'usage: feeds list | feeds add URL [--force] | feeds remove ID|URL | feeds import FILE.opml';
 
 export async function feedsCommand(ctx: CommandContext): Promise<number> {
   const [sub, arg, ...rest] = ctx.args;
@@ -26,17 +26,23 @@ export async function feedsCommand(ctx: CommandContext): Promise<number> {
       if (!feeds.length) ctx.out('no feeds; add one with: feeds add URL');
       for (const f of feeds) {
         const state = f.last_status === null ? 'never polled' : f.error_count > 0 ? `FAILING ×${f.error_count}: ${f.last_error}` : `${f.last_status}${f.last_skipped ? ` (${f.last_skip_reason ?? `${f.last_skipped} items skipped`})` : ''}`;
-        ctx.out(`${String(f.id).padStart(4)}  ${f.url}${f.title ? `  (${f.title})` : ''}  [${f.origin}] ${state}`);
+        const origin = f.disabled_at !== null ? 'config, removed from it: not polled; `feeds remove` deletes it' : f.origin;
+        ctx.out(`${String(f.id).padStart(4)}  ${f.url}${f.title ? `  (${f.title})` : ''}  [${origin}] ${state}`);
       }
+      const missing = ctx.app.config.feeds.filter((c) => !feeds.some((f) => f.url === c.url)).length;
+      if (missing) ctx.out(`${missing} feed${missing === 1 ? '' : 's'} of the config ${missing === 1 ? 'is' : 'are'} added at the next poll or start`);
       return 0;
     }
     case 'add':
       return addFeed(ctx, repo, checkUrl(arg, 'feeds add'), now);
     case 'remove': {
-      const url = checkUrl(arg, 'feeds remove');
+      if (!arg) throw new UsageError('feeds remove: give the feed\'s id or URL (see: feeds list)');
+      const byId = /^\d+$/.test(arg) ? repo.byId(Number(arg)) : undefined;
+      if (/^\d+$/.test(arg) && !byId) throw new UsageError(`feeds remove: no feed with id ${arg} (see: feeds list)`);
+      const url = byId ? byId.url : checkUrl(arg, 'feeds remove');
       const feed = repo.byUrl(url);
       if (!feed) throw new UsageError(`feeds remove: no feed with URL ${url} (see: feeds list)`);
-      if (feed.origin === 'config') throw new UsageError(`feeds remove: ${url} comes from ${path.relative(process.cwd(), ctx.app.config.file)}; remove it there`);
+      if (feed.origin === 'config' && feed.disabled_at === null) throw new UsageError(`feeds remove: ${url} comes from ${path.relative(process.cwd(), ctx.app.config.file)}; remove it there`);
       repo.remove(url);
       ctx.out(`removed ${url} and its articles`);
       return 0;

@@ -18,19 +18,29 @@ export interface FeedRow {
   /** Items of the last answer that could not be read (skipped, the rest stored), and why. */
   last_skipped: number;
   last_skip_reason: string | null;
+  /** Set when the feed was taken out of the config: not polled any more. */
+  disabled_at: number | null;
 }
 
 /** The feeds table: what to poll, when, and how the last poll went. */
 export class FeedRepo {
   constructor(private readonly db: DB) {}
 
-  /** Config feeds are upserted at every start so editing the YAML is enough. */
-  seed(feeds: { url: string; title?: string; interval?: number }[], now: number): void {
+  /**
+   * The config is the source of truth for its feeds, applied when the bot polls (run, poll):
+   * its feeds are upserted (and enabled again), config feeds no longer in it are disabled, their
+   * history kept. Returns the URLs disabled now.
+   */
+  seed(feeds: { url: string; title?: string; interval?: number }[], now: number): string[] {
     const upsert = this.db.prepare(`INSERT INTO feeds (url, title, origin, interval_ms, created_at)
       VALUES (@url, @title, 'config', @interval, @now)
-      ON CONFLICT(url) DO UPDATE SET title = coalesce(excluded.title, feeds.title), interval_ms = excluded.interval_ms, origin = 'config'`);
-    this.db.transaction(() => {
+      ON CONFLICT(url) DO UPDATE SET title = coalesce(excluded.title, feeds.title), interval_ms = excluded.interval_ms, origin = 'config', disabled_at = NULL`);
+    return this.db.transaction(() => {
       for (const f of feeds) upsert.run({ url: f.url, title: f.title ?? null, interval: f.interval ?? null, now });
+      return this.db
+        .prepare(`UPDATE feeds SET disabled_at = ? WHERE origin = 'config' AND disabled_at IS NULL AND url NOT IN (SELECT value FROM json_each(?)) RETURNING url`)
+        .pluck()
+        .all(now, JSON.stringify(feeds.map((f) => f.url))) as string[];
     })();
   }
 
@@ -53,12 +63,18 @@ export class FeedRepo {
     return this.db.prepare('SELECT * FROM feeds WHERE id = ?').get(id) as FeedRow | undefined;
   }
 
+  /** Every feed, disabled ones included (what `feeds list` shows). */
   list(): FeedRow[] {
     return this.db.prepare('SELECT * FROM feeds ORDER BY id').all() as FeedRow[];
   }
 
+  /** The feeds that are polled. */
+  active(): FeedRow[] {
+    return this.db.prepare('SELECT * FROM feeds WHERE disabled_at IS NULL ORDER BY id').all() as FeedRow[];
+  }
+
   due(now: number): FeedRow[] {
-    return this.db.prepare('SELECT * FROM feeds WHERE next_poll_at <= ? ORDER BY next_poll_at, id').all(now) as FeedRow[];
+    return this.db.prepare('SELECT * FROM feeds WHERE next_poll_at <= ? AND disabled_at IS NULL ORDER BY next_poll_at, id').all(now) as FeedRow[];
   }
 
   /** A poll that worked. `skipped` (items not read) is kept from the last answer when not given (a 304). */

@@ -102,7 +102,7 @@ export class Poller {
   }
 
   /** Polls the given feeds (default: all) and resolves when every one has finished or was cut off. */
-  pollAll(feeds: FeedRow[] = this.feeds.list()): Promise<FeedPollResult[]> {
+  pollAll(feeds: FeedRow[] = this.feeds.active()): Promise<FeedPollResult[]> {
     const generation = this.generation;
     return Promise.all(
       feeds.map((f) =>
