@@ -140,6 +140,11 @@ export class HealthMonitor {
     return { status: problems.length ? 'error' : 'ok', problems, ...body };
   }
 
+  /** What is due next: the start-up line "next poll 14:05 UTC, next digest 08:00 Europe/Kyiv". */
+  nextDue(): { poll?: { at: number; feeds: number }; digest?: { at: number; timezone: string; platform: string; chatId: string } } {
+    return { poll: this.queries.nextFeedPoll(), digest: this.queries.nextDigest() };
+  }
+
   /** For /metrics: the backlogs and their ages in seconds (0 when empty). */
   backlog(): { pendingArticles: number; processingLagSeconds: number; pendingDigests: number; oldestPendingDigestSeconds: number; deadDigests: number } {
     const now = this.clock();

@@ -1,4 +1,5 @@
 import type http from 'node:http';
+import { DateTime } from 'luxon';
 import type { App } from './app.js';
 import type { ChatEnv } from './config/env.js';
 import { JobScheduler, cronPeriodMs } from './scheduler/jobs.js';
@@ -27,6 +28,22 @@ export interface WorkerOptions {
   digestTick?: string;
   /** How long stop() waits for running jobs before it cuts them off (default {@link STOP_GRACE_MS}). */
   stopGraceMs?: number;
+}
+
+/** One line at start: when the feeds are polled next and when the next digest goes out, in local time. */
+function logNextRuns(app: App, log: App['log']): void {
+  const { poll, digest } = app.health.nextDue();
+  const zone = app.config.digest.timezone;
+  const at = (ms: number, tz: string) => {
+    const t = DateTime.fromMillis(Math.max(ms, app.clock()), { zone: tz });
+    return `${t.toFormat(t.hasSame(DateTime.fromMillis(app.clock(), { zone: tz }), 'day') ? 'HH:mm' : 'yyyy-MM-dd HH:mm')} ${tz}`;
+  };
+  const parts = [
+    poll ? `next poll ${poll.at <= app.clock() ? 'now' : at(poll.at, zone)} (${poll.feeds} feed${poll.feeds === 1 ? '' : 's'})` : 'no feeds to poll (add one: npm run cli -- feeds add URL)',
+    digest ? `next digest ${at(digest.at, digest.timezone)} (${digest.platform}:${digest.chatId})` : 'no digest scheduled',
+    `polls checked ${app.config.polling.tick === '*/30 * * * * *' ? 'every 30 s' : `on "${app.config.polling.tick}"`}`,
+  ];
+  log.info({ nextPoll: poll ? new Date(poll.at).toISOString() : null, nextDigest: digest ? new Date(digest.at).toISOString() : null }, parts.join(', '));
 }
 
 /** The worker could not start: one line naming the cause and the fix (exit code 1). */
@@ -146,6 +163,7 @@ export async function startWorker(app: App, options: WorkerOptions = {}): Promis
   scheduler.add(pollJob);
   scheduler.add(pruneJob);
   scheduler.add({ name: 'send-digests', schedule: options.digestTick ?? '*/15 * * * * *', run: () => app.metrics.time('send', () => delivery.tick()) });
+  logNextRuns(app, log);
   void scheduler.runNow(pruneJob).then(() => scheduler.runNow(pollJob));
   return {
     host,

@@ -37,7 +37,7 @@ describe('CLI', () => {
   it('accepts global options before or after the command', async () => {
     const before = await cli(['--config', config, '--db', db, 'poll']);
     expect(before.code).toBe(0);
-    expect(before.out).toMatch(/✓ Alpha News .*1 items, 1 new/);
+    expect(before.out).toMatch(/✓ Alpha News .*1 item, 1 new/);
     const after = await cli(['poll', '--db', db, '--config', config]);
     expect(after.out).toMatch(/0 new articles/);
   });

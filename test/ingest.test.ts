@@ -84,7 +84,7 @@ describe('feed ingestion over HTTP', () => {
     expect(error(urls.missing!)).toMatchObject({ last_status: 'http', last_error: 'HTTP 404 Not Found' });
     expect(error(urls.timeout!)).toMatchObject({ last_status: 'timeout', last_error: 'timed out after 500 ms' });
     expect(error(urls.big!)).toMatchObject({ last_status: 'too-large' });
-    expect(error(urls.big!).last_error).toMatch(/exceeds the 20000-byte limit/);
+    expect(error(urls.big!).last_error).toMatch(/exceeds the 19.5 KB limit \(fetch.maxBytes\)/);
     expect(error(urls.loop!)).toMatchObject({ last_status: 'redirects' });
     expect(error(urls.loop!).last_error).toMatch(/^redirect loop/);
     // A redirect within the limit is followed; its items are the same articles as the target's.

@@ -194,6 +194,8 @@ describe('npm start', () => {
     expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
     // The process npm started is node itself (the script execs it), not a loader's child.
     expect(output).not.toMatch(/tsx/);
+    // It says what comes next, in local time.
+    await expect.poll(() => output).toMatch(/no feeds to poll \(add one: npm run cli -- feeds add URL\), next digest (\d{4}-\d\d-\d\d )?\d\d:\d\d \S+ \(console:stdout\)/);
 
     const sent = performance.now();
     child.kill('SIGTERM');

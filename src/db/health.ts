@@ -29,6 +29,20 @@ export class HealthQueries {
     return { count, oldestSeenAt: oldest };
   }
 
+  /** When the next feed poll is due (active feeds), and how many feeds are due by then. */
+  nextFeedPoll(): { at: number; feeds: number } | undefined {
+    const at = this.db.prepare('SELECT min(next_poll_at) FROM feeds WHERE disabled_at IS NULL').pluck().get() as number | null;
+    if (at === null) return undefined;
+    return { at, feeds: this.db.prepare('SELECT count(*) FROM feeds WHERE disabled_at IS NULL AND next_poll_at <= ?').pluck().get(at) as number };
+  }
+
+  /** The next digest any subscription is due, in the subscriber's zone. */
+  nextDigest(): { at: number; timezone: string; platform: string; chatId: string } | undefined {
+    return this.db
+      .prepare('SELECT next_due_at AS at, timezone, platform, chat_id AS chatId FROM subscriptions WHERE active = 1 AND next_due_at IS NOT NULL ORDER BY next_due_at LIMIT 1')
+      .get() as { at: number; timezone: string; platform: string; chatId: string } | undefined;
+  }
+
   /** A read that reaches the file (not only the page cache of this connection's schema). */
   ping(): void {
     prepared(this.db, 'SELECT count(*) FROM schema_migrations').get();

@@ -92,7 +92,7 @@ export async function fetchResource(url: string, limits: FetchLimits, validators
       const declared = Number(res.headers.get('content-length'));
       if (declared > limits.maxBytes) {
         await res.body?.cancel();
-        throw new FeedError('too-large', `body of ${declared} bytes exceeds the ${limits.maxBytes}-byte limit`);
+        throw new FeedError('too-large', `body of ${formatBytes(declared)} exceeds the ${formatBytes(limits.maxBytes)} limit (fetch.maxBytes)`);
       }
       const bytes = await readCapped(res, limits.maxBytes);
       return {
@@ -111,7 +111,10 @@ export async function fetchResource(url: string, limits: FetchLimits, validators
     if (cancel?.aborted && !timeout.aborted) throw new FeedError('timeout', 'transfer cut off', { cause: err });
     if (e.name === 'TimeoutError' || signal.aborted) throw new FeedError('timeout', `timed out after ${limits.timeoutMs} ms`, { cause: err });
     if (e.cause?.code === 'EADDRREFUSED') throw new FeedError('refused', `refused to fetch ${current}: ${e.cause.message}`, { cause: err });
-    const detail = e.cause?.code ?? e.cause?.message ?? e.message;
+    const code = e.cause?.code;
+    const host = hostName(current);
+    const detail =
+      code === 'ENOTFOUND' ? `ENOTFOUND: no such host ${host}` : code === 'ECONNREFUSED' ? `ECONNREFUSED: nothing listens at ${host}` : code ? `${code} (${host})` : (e.cause?.message ?? e.message);
     throw new FeedError('network', `network error: ${detail}`, { cause: err });
   }
 }
@@ -129,7 +132,7 @@ async function readCapped(res: Response, maxBytes: number): Promise<Uint8Array> 
     total += chunk.byteLength;
     if (total > maxBytes) {
       await res.body.cancel().catch(() => undefined);
-      throw new FeedError('too-large', `body exceeds the ${maxBytes}-byte limit`);
+      throw new FeedError('too-large', `body exceeds the ${formatBytes(maxBytes)} limit (fetch.maxBytes)`);
     }
     chunks.push(chunk);
   }
@@ -141,11 +144,26 @@ async function readLocal(url: string, limits: FetchLimits): Promise<FetchResult>
   try {
     file = fileURLToPath(url);
     const info = await stat(file);
-    if (info.size > limits.maxBytes) throw new FeedError('too-large', `file of ${info.size} bytes exceeds the ${limits.maxBytes}-byte limit`);
+    if (info.size > limits.maxBytes) throw new FeedError('too-large', `file of ${formatBytes(info.size)} exceeds the ${formatBytes(limits.maxBytes)} limit (fetch.maxBytes)`);
     const bytes = await readFile(file);
     return { status: 'ok', bytes, contentType: null, etag: null, lastModified: null, url };
   } catch (err) {
     if (err instanceof FeedError) throw err;
     throw new FeedError('file', `cannot read ${url}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+  }
+}
+
+/** 5242880 → "5 MB", 1536 → "1.5 KB": sizes as people read them. */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} bytes`;
+  const [value, unit] = n < 1024 * 1024 ? [n / 1024, 'KB'] : [n / (1024 * 1024), 'MB'];
+  return `${Number.isInteger(value) ? value : value.toFixed(1)} ${unit}`;
+}
+
+function hostName(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
   }
 }
