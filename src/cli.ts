@@ -95,7 +95,9 @@ export function parseCli(argv: string[]): { command: string | undefined; args: s
 export async function runCli(argv: string[], out: (line: string) => void = (l) => process.stdout.write(l + '\n')): Promise<number> {
   let app: App | undefined;
   try {
-    const log = createLogger();
+    // `poll` prints each feed's failure on its line: its log warnings would say it twice.
+    const quietPoll = argv.includes('poll') && !process.env.LOG_LEVEL?.trim();
+    const log = createLogger(quietPoll ? { level: 'error' } : {});
     const { command, args, options } = parseCli(argv);
     if (options.version) {
       out(`news-digest ${VERSION}`);

@@ -47,6 +47,8 @@ export interface ProcessOptions {
    * slow pages finish in the background (their articles wait for the next tick); the CLI waits.
    */
   pageWaitMs?: number;
+  /** Called as each feed's poll ends (the CLI prints progress). */
+  onFeed?: (result: FeedPollResult, done: number, total: number) => void;
 }
 
 /** Articles read and committed together: one short write transaction each. */
@@ -124,7 +126,7 @@ export class Pipeline {
   }
 
   async poll(feeds?: FeedRow[], options: ProcessOptions = {}): Promise<PollReport> {
-    return this.run(() => (feeds ? this.poller.pollAll(feeds) : this.poller.pollAll()), options);
+    return this.run(() => this.poller.pollAll(feeds, options.onFeed), options);
   }
 
   async pollDue(options: ProcessOptions = { pageWaitMs: 5000 }): Promise<PollReport> {

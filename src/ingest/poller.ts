@@ -102,11 +102,15 @@ export class Poller {
   }
 
   /** Polls the given feeds (default: all) and resolves when every one has finished or was cut off. */
-  pollAll(feeds: FeedRow[] = this.feeds.active()): Promise<FeedPollResult[]> {
+  pollAll(feeds: FeedRow[] = this.feeds.active(), onDone?: (result: FeedPollResult, done: number, total: number) => void): Promise<FeedPollResult[]> {
     const generation = this.generation;
+    let done = 0;
     return Promise.all(
       feeds.map((f) =>
-        this.limit(() => (generation === this.generation ? this.pollOne(f) : Promise.resolve({ ...baseResult(f), error: 'not polled: the worker is stopping' }))),
+        this.limit(() => (generation === this.generation ? this.pollOne(f) : Promise.resolve({ ...baseResult(f), error: 'not polled: the worker is stopping' }))).then((r) => {
+          onDone?.(r, ++done, feeds.length);
+          return r;
+        }),
       ),
     );
   }
