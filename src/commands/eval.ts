@@ -24,6 +24,16 @@ export async function evalCommand(options: CliOptions, args: string[], out: (l: 
   const config = loadConfig(options.config ?? DEFAULT_CONFIG_FILE);
   const files = corpusFiles(dir);
   if (options.holdout && !files.holdout) throw new UsageError(`eval: --holdout: ${path.join(dir, 'holdout/topic-events-holdout.jsonl')} not found`);
+  if (!Object.values(files).some(Boolean)) {
+    throw new UsageError(`eval: no labelled data in ${dir}: expected seeds/labels.json, eval/topic-relevance.jsonl, eval/topic-events-dev.jsonl, eval/ecbplus.jsonl … (see ../shared/corpus/README.md)`);
+  }
+  // Progress on stderr, one line per corpus as it is scored (stdout keeps the report or the JSON).
+  let mark = performance.now();
+  const progress = (what: string) => {
+    const now = performance.now();
+    process.stderr.write(`eval: ${what} scored in ${((now - mark) / 1000).toFixed(1)} s\n`);
+    mark = now;
+  };
   const result: Record<string, unknown> = { corpus: dir };
   const topic = config.topics[0]!;
   const base: StoryEvalOptions = { windowMs: config.stories.window, threadThreshold: config.stories.threads.threshold, threadMergeThreshold: config.stories.threads.mergeThreshold };
@@ -39,6 +49,7 @@ export async function evalCommand(options: CliOptions, args: string[], out: (l: 
     text.push(`  stories: ${r.storiesMatch ? 'as labelled' : 'DIFFERENT from the labels'} (predicted ${r.predictedStories}, true ${r.trueStories}; B-cubed F1 ${pct(r.bcubedF1)})`);
     for (const s of r.summaries) text.push(`    [${s.files.map((f) => f.slice(0, 3)).join(', ')}] ${s.headline}\n      ${s.summary}\n      (largest Jaccard between two sentences: ${pct(s.maxSentenceJaccard)})`);
     text.push(`  boilerplate lines in summaries: ${r.boilerplateInSummaries.length}${r.boilerplateInSummaries.map((l) => `\n    "${l}"`).join('')}`);
+    progress(`seeds (${seeds.length} articles)`);
   }
   if (files.topics) {
     const items = readJsonl<TopicItem>(files.topics);
@@ -49,6 +60,7 @@ export async function evalCommand(options: CliOptions, args: string[], out: (l: 
     for (const x of r.falsePositives) text.push(`  false positive ${x.id} (score ${x.score}): ${x.title}`);
     for (const x of r.falseNegatives) text.push(`  false negative ${x.id} (score ${x.score}): ${x.title}`);
     text.push(`  ${r.seconds.toFixed(3)} s, ${Math.round(r.itemsPerSecond)} items/s`);
+    progress(`topic relevance (${r.items} items)`);
   }
   const events = (key: string, file: string, what: string) => {
     const r = evaluateStories(loadTopicEvents(file), { ...inTopic, summaries: true });
@@ -56,6 +68,7 @@ export async function evalCommand(options: CliOptions, args: string[], out: (l: 
     text.push('', `${path.relative(dir, file)} (${r.items} items; ${what}; title + description, real time stamps, cold start)`);
     pushScores(text, r);
     if (r.summaries) text.push(`  summaries of the ${r.summaries.stories} stories of 3+ items: largest content-word Jaccard between two sentences ${pct(r.summaries.maxSentenceJaccard)} (limit 0.5)`);
+    progress(`${path.basename(file)} (${r.items} items)`);
   };
   if (files.topicEvents) events('topicEvents', files.topicEvents, 'dev split');
   if (options.holdout && files.holdout) events('topicEventsHoldout', files.holdout, 'HELD OUT: report a finished change, never tune on it');
@@ -68,6 +81,7 @@ export async function evalCommand(options: CliOptions, args: string[], out: (l: 
     pushScores(text, body, '    ');
     text.push('  titles only:');
     pushScores(text, titles, '    ');
+    progress(`ECB+ (${body.items} articles, ${SHUFFLES} orders, body and titles)`);
   }
   for (const [key, file, load] of [
     ['storiesUci', files.uci, loadUci],
@@ -81,6 +95,7 @@ export async function evalCommand(options: CliOptions, args: string[], out: (l: 
     text.push(`  threads: B-cubed precision ${pct(threads.bcubedPrecision)}  recall ${pct(threads.bcubedRecall)}  F1 ${pct(threads.bcubedF1)}  (${Math.round(threads.predictedStories)} predicted, ${threads.trueStories} true)`);
     text.push(`  stories (events): B-cubed F1 ${pct(r.bcubedF1)} (${Math.round(r.predictedStories)} predicted)`);
     text.push(`  ${r.seconds.toFixed(2)} s, ${Math.round(r.microsecondsPerArticle)} µs/article`);
+    progress(`${path.basename(file)} (${r.items} headlines)`);
   }
   if (options.json) out(JSON.stringify(result, null, 2));
   else for (const l of text) out(l);
