@@ -23,7 +23,7 @@ commands:
   articles [--topic ID] [--limit N] [--json]  articles with their topic decisions and story
   stories [--topic ID] [--since ISO] [--limit N] [--json]
   explain <article id or URL>       why an article is (not) on a topic, and its story
-  preview [--chat PLATFORM:ID | --topic ID] [--format text|telegram|slack]
+  preview [--chat PLATFORM:ID | --topic ID] [--format text|telegram|slack] [--json]
   subscriptions list [--json]
   outbox [list] [--json]            digests not delivered: dead (gave up after delivery.retryFor), failed, waiting
   outbox resend <id>... | --all     queue dead or failed digests again (--all: every dead one)

@@ -87,6 +87,10 @@ describe('the CLI: --version, <command> --help, --limit, times in the configured
     const tokyo = new Date(Date.parse(all[0]!.publishedAt) + 9 * 3_600_000).toISOString().slice(0, 16).replace('T', ' ');
     expect(text).toMatch(/^times in Asia\/Tokyo/);
     expect(text).toContain(tokyo);
+    const preview = JSON.parse(cli(['preview', '--config', config, '--db', db, '--json', '--format', 'telegram']).stdout) as { digest: { stories: unknown[] }; format: string; messages: string[] };
+    expect(preview.format).toBe('telegram');
+    expect(preview.digest.stories.length).toBeGreaterThan(0);
+    expect(preview.messages[0]).toContain('<b>');
     expect(cli(['stories', '--config', config, '--db', db, '--limit', 'x'])).toMatchObject({ code: 2, stderr: 'error: stories: --limit expects a whole number of 1 or more, got "x"\n' });
     expect(cli(['stories', '--config', config, '--db', db, '--since', '2099-01-01']).stdout).toMatch(/^no stories since 2099-01-01T00:00:00.000Z \(\d+ stor(y|ies) in all; try an earlier --since or another --topic\)/);
   }, 120_000);

@@ -5,7 +5,7 @@ import { renderTelegram } from '../adapters/telegram/render.js';
 import { renderSlack } from '../adapters/slack/render.js';
 import { UsageError, checkTopic, type CommandContext } from './context.js';
 
-const USAGE = 'usage: preview [--chat PLATFORM:ID | --topic ID] [--format text|telegram|slack], e.g. preview --chat telegram:123456 --format telegram';
+const USAGE = 'usage: preview [--chat PLATFORM:ID | --topic ID] [--format text|telegram|slack] [--json], e.g. preview --chat telegram:123456 --format telegram';
 
 /** `preview`: the digest a subscriber would get now, rendered for a platform; sends nothing. */
 export async function previewCommand(ctx: CommandContext): Promise<number> {
@@ -29,6 +29,12 @@ export async function previewCommand(ctx: CommandContext): Promise<number> {
   }
   const now = clock();
   const digest = buildDigest(db, config, sub, now, now, { idf: () => pipeline.idf });
+  if (ctx.options.json) {
+    // The platform-neutral digest (what the outbox stores), and the messages it renders to.
+    const messages = format === 'telegram' ? renderTelegram(digest) : format === 'slack' ? renderSlack(digest) : [renderText(digest).trimEnd()];
+    ctx.out(JSON.stringify({ digest, format, messages }, null, 2));
+    return 0;
+  }
   if (format === 'text') ctx.out(renderText(digest).trimEnd());
   else if (format === 'telegram') renderTelegram(digest).forEach((m, i, all) => ctx.out(`${all.length > 1 ? `--- message ${i + 1}/${all.length} (${m.length} chars)\n` : ''}${m}`));
   else ctx.out(JSON.stringify(renderSlack(digest), null, 2));
