@@ -50,6 +50,12 @@ describe('the first hour: clear errors, exit codes, nothing created by mistake',
     expect(sched.stderr).toMatch(/digest\.schedule: "sometimes" is not a schedule; use daily 08:00 .* \(line \d+\)/);
     expect(bad('often.yaml', `${base}digest:\n  schedule: "* * * * *"\n`).stderr).toMatch(/digest\.schedule: .*1 minute apart; leave at least 15 minutes/);
     expect(bad('tick.yaml', `${base}polling:\n  tick: every now and then\n`).stderr).toMatch(/polling\.tick: expected a node-cron expression/);
+    expect(bad('broken.yaml', `${base}topics: [\n`).stderr).toMatch(/broken\.yaml:\d+:\d+: invalid YAML: .*[^:]\n$/);
+    writeFileSync(path.join(dir, 'broken.opml'), '<opml><body><outline xmlUrl="https://a.example/f"/></body>');
+    expect(cli(['feeds', 'import', path.join(dir, 'broken.opml'), '--config', config, '--db', path.join(dir, 'opml.db')])).toMatchObject({ code: 2, stderr: `error: feeds import: ${path.join(dir, 'broken.opml')} is not valid XML: Unclosed tag 'opml' (line 1, column 1)\n` });
+    writeFileSync(path.join(dir, 'js.opml'), '<opml><body><outline xmlUrl="javascript:alert(1)"/><outline xmlUrl="https://a.example/f"/></body></opml>');
+    const imported = cli(['feeds', 'import', path.join(dir, 'js.opml'), '--config', config, '--db', path.join(dir, 'opml.db')]);
+    expect(imported.stdout).toBe(`imported ${path.join(dir, 'js.opml')}: 1 feed found, 1 added, 0 already present\n  skipped javascript:alert(1): only http and https feeds are read\n`);
     const level = cli(['stories', '--config', config], { env: { LOG_LEVEL: 'verbose' } });
     expect(level).toMatchObject({ code: 2, stderr: 'error: LOG_LEVEL: expected one of trace, debug, info, warn, error, fatal, silent, got "verbose"\n' });
   }, 120_000);

@@ -49,10 +49,16 @@ export async function feedsCommand(ctx: CommandContext): Promise<number> {
     }
     case 'import': {
       if (!arg) throw new UsageError(`feeds import: missing FILE.opml; ${USAGE}`);
-      const feeds = readOpml(arg);
+      const skipped: string[] = [];
+      const feeds = readOpml(arg, skipped);
       let added = 0;
       for (const f of feeds) if (repo.add(f.url, 'opml', now, f.title).created) added++;
-      ctx.out(`imported ${arg}: ${feeds.length} feeds found, ${added} added, ${feeds.length - added} already present`);
+      if (ctx.options.json) {
+        ctx.out(JSON.stringify({ file: arg, found: feeds.length, added, alreadyPresent: feeds.length - added, skipped }, null, 2));
+        return 0;
+      }
+      ctx.out(`imported ${arg}: ${feeds.length} feed${feeds.length === 1 ? '' : 's'} found, ${added} added, ${feeds.length - added} already present`);
+      for (const url of skipped) ctx.out(`  skipped ${url}: only http and https feeds are read`);
       return 0;
     }
     default:
@@ -147,7 +153,8 @@ function checkUrl(arg: string | undefined, cmd: string): string {
 }
 
 /** Every `<outline xmlUrl=…>` at any depth of an OPML file (folders are flattened). */
-export function readOpml(file: string): { url: string; title?: string }[] {
+/** The feeds of an OPML file; outlines whose xmlUrl is not http(s) go to `skipped`. */
+export function readOpml(file: string, skipped: string[] = []): { url: string; title?: string }[] {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -158,7 +165,9 @@ export function readOpml(file: string): { url: string; title?: string }[] {
   try {
     doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (name) => name === 'outline' }).parse(text, true) as Record<string, unknown>;
   } catch (err) {
-    throw new UsageError(`feeds import: ${file} is not valid XML: ${(err as Error).message}`);
+    // fast-xml-parser ends its message with ":line:col".
+    const m = /^(.*?)\.?:(\d+):(\d+)$/s.exec((err as Error).message);
+    throw new UsageError(`feeds import: ${file} is not valid XML: ${m ? `${m[1]} (line ${m[2]}, column ${m[3]})` : (err as Error).message}`);
   }
   const body = (doc.opml as { body?: unknown } | undefined)?.body;
   if (!body) throw new UsageError(`feeds import: ${file} is not OPML (no <opml><body>)`);
@@ -166,7 +175,10 @@ export function readOpml(file: string): { url: string; title?: string }[] {
   const walk = (node: unknown): void => {
     if (!node || typeof node !== 'object') return;
     const o = node as Record<string, unknown>;
-    if (typeof o.xmlUrl === 'string' && /^https?:/i.test(o.xmlUrl)) out.push({ url: o.xmlUrl, title: (o.title ?? o.text) as string | undefined });
+    if (typeof o.xmlUrl === 'string') {
+      if (/^https?:/i.test(o.xmlUrl.trim())) out.push({ url: o.xmlUrl.trim(), title: (o.title ?? o.text) as string | undefined });
+      else skipped.push(o.xmlUrl.slice(0, 200));
+    }
     for (const child of (o.outline as unknown[] | undefined) ?? []) walk(child);
   };
   walk(body);

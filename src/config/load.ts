@@ -58,7 +58,7 @@ export function loadConfig(file = DEFAULT_CONFIG_FILE, env: NodeJS.ProcessEnv = 
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     const line = e.linePos?.[0];
-    throw new ConfigError(`${shown}${line ? `:${line.line}:${line.col}` : ''}: invalid YAML: ${e.message.split('\n')[0]}`);
+    throw new ConfigError(`${shown}${line ? `:${line.line}:${line.col}` : ''}: invalid YAML: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`);
   }
   const raw: unknown = doc.toJS() ?? {};
   const result = configSchema.safeParse(raw, { reportInput: true });
