@@ -56,7 +56,7 @@ describe('preview, subscriptions and the console adapter', () => {
     expect((await run('preview', '--chat', 'fax:1')).code).toBe(2);
     expect((await run('preview', '--format', 'pdf')).code).toBe(2);
     const list = await run('subscriptions', 'list');
-    expect(list.out).toMatch(/telegram:555 \(Reader\)\s+\[patriot-ukraine\]\s+daily 08:00 Europe\/Kyiv, max 10\s+next 20\d\d-/);
+    expect(list.out).toMatch(/telegram:555 \(Reader\)\s+\[patriot-ukraine\]\s+daily 08:00 Europe\/Kyiv, max 10\s+next 20\d\d-\d\d-\d\d 08:00 Europe\/Kyiv/);
     env.cleanup();
   });
 

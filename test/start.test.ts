@@ -127,6 +127,10 @@ describe('the config is the source of truth for its feeds', () => {
     expect(articles.length).toBeGreaterThan(3);
     expect(cli(['feeds', 'remove', String(gone.id), '--config', one, '--db', db])).toMatchObject({ code: 0 });
     expect((JSON.parse(cli(['feeds', 'list', '--config', one, '--db', db, '--json']).stdout) as unknown[]).length).toBe(1);
+    expect(cli(['feeds', 'add', 'example.com/rss', '--config', one, '--db', db])).toMatchObject({ code: 2, stderr: 'error: feeds add: "example.com/rss" has no scheme; did you mean feeds add https://example.com/rss ?\n' });
+    const added = JSON.parse(cli(['feeds', 'add', feed('ukraine-wire.xml').url, '--config', one, '--db', db, '--json']).stdout) as { added: { url: string }[]; messages: string[] };
+    expect(added.added.map((f) => f.url)).toEqual([feed('ukraine-wire.xml').url]);
+    expect(added.messages[0]).toMatch(/^added .*ukraine-wire\.xml: RSS 2\.0/);
     expect(cli(['feeds', 'remove', '999', '--config', one, '--db', db])).toMatchObject({ code: 2, stderr: 'error: feeds remove: no feed with id 999 (see: feeds list)\n' });
   }, 180_000);
 });

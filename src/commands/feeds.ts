@@ -33,8 +33,17 @@ export async function feedsCommand(ctx: CommandContext): Promise<number> {
       if (missing) ctx.out(`${missing} feed${missing === 1 ? '' : 's'} of the config ${missing === 1 ? 'is' : 'are'} added at the next poll or start`);
       return 0;
     }
-    case 'add':
-      return addFeed(ctx, repo, checkUrl(arg, 'feeds add'), now);
+    case 'add': {
+      const url = checkUrl(arg, 'feeds add');
+      if (!ctx.options.json) return addFeed(ctx, repo, url, now);
+      // --json: what the check said, and the feed rows it added.
+      const before = new Set(repo.list().map((f) => f.id));
+      const messages: string[] = [];
+      const code = await addFeed({ ...ctx, out: (l) => messages.push(l) }, repo, url, now);
+      const added = repo.list().filter((f) => !before.has(f.id)).map((f) => ({ id: f.id, url: f.url, title: f.title, origin: f.origin }));
+      ctx.out(JSON.stringify({ url, added, messages }, null, 2));
+      return code;
+    }
     case 'remove': {
       if (!arg) throw new UsageError('feeds remove: give the feed\'s id or URL (see: feeds list)');
       const byId = /^\d+$/.test(arg) ? repo.byId(Number(arg)) : undefined;
@@ -44,7 +53,7 @@ export async function feedsCommand(ctx: CommandContext): Promise<number> {
       if (!feed) throw new UsageError(`feeds remove: no feed with URL ${url} (see: feeds list)`);
       if (feed.origin === 'config' && feed.disabled_at === null) throw new UsageError(`feeds remove: ${url} comes from ${path.relative(process.cwd(), ctx.app.config.file)}; remove it there`);
       repo.remove(url);
-      ctx.out(`removed ${url} and its articles`);
+      ctx.out(ctx.options.json ? JSON.stringify({ removed: { id: feed.id, url } }, null, 2) : `removed ${url} and its articles`);
       return 0;
     }
     case 'import': {
@@ -148,6 +157,8 @@ function checkUrl(arg: string | undefined, cmd: string): string {
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error();
     return u.toString();
   } catch {
+    // "example.com/rss": a host and a path without the scheme.
+    if (/^[\w-]+(\.[\w-]+)+(:\d+)?(\/|$)/.test(arg)) throw new UsageError(`${cmd}: "${arg}" has no scheme; did you mean ${cmd} https://${arg} ?`);
     throw new UsageError(`${cmd}: "${arg}" is not an http(s): or file: URL, e.g. ${cmd} https://kyivindependent.com/news-archive/rss/`);
   }
 }

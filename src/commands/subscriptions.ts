@@ -1,5 +1,5 @@
 import { OutboxRepo } from '../db/outbox.js';
-import { UsageError, iso, type CommandContext } from './context.js';
+import { UsageError, iso, localTime, type CommandContext } from './context.js';
 
 /** `subscriptions list [--json]`: every chat and channel, its settings and delivery state. */
 export async function subscriptionsCommand(ctx: CommandContext): Promise<number> {
@@ -13,7 +13,8 @@ export async function subscriptionsCommand(ctx: CommandContext): Promise<number>
   }
   if (!subs.length) ctx.out('no subscriptions yet: send /start to the Telegram bot or /digest subscribe in Slack');
   for (const s of subs) {
-    const state = s.active ? `next ${iso(s.nextDueAt) ?? 'never (off)'}` : `STOPPED${s.stopReason ? `: ${s.stopReason}` : ''}`;
+    // Times in the subscriber's own zone, as its schedule is written.
+    const state = s.active ? `next ${s.nextDueAt === null ? 'never (off)' : `${localTime(s.nextDueAt, s.timezone)} ${s.timezone}`}` : `STOPPED${s.stopReason ? `: ${s.stopReason}` : ''}`;
     const n = dead.get(s.id);
     const undelivered = n ? `  ${n} DEAD digest${n === 1 ? '' : 's'} (npm run cli -- outbox)` : '';
     ctx.out(`${String(s.id).padStart(4)}  ${s.platform}:${s.chatId}${s.chatTitle ? ` (${s.chatTitle})` : ''}  [${s.topics.join(', ')}]  ${s.schedule} ${s.timezone}, max ${s.maxStories}  ${state}${undelivered}`);
