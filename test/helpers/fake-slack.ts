@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
+import { Holds } from './holds.js';
 import type { AddressInfo } from 'node:net';
 
 export interface Posted {
@@ -23,7 +24,7 @@ export class FakeSlack {
   failNext = 0;
   /** What was posted to response URLs (`respond()` after an acknowledged command), in order. */
   readonly responses: { id: string; body: Record<string, unknown> }[] = [];
-  private holds: { match: (channel: string) => boolean; released: Promise<void>; arrive: () => void }[] = [];
+  private readonly holds = new Holds<[channel: string]>();
   private n = 0;
   private server = http.createServer((req, res) => void this.handle(req, res));
   port = 0;
@@ -45,20 +46,9 @@ export class FakeSlack {
 
   /** Holds the answers to chat.postMessage calls for channels that `match` until `release()`; `arrived` resolves at the first held call. */
   hold(match: (channel: string) => boolean): { release: () => void; arrived: Promise<void> } {
-    let release!: () => void;
-    const released = new Promise<void>((r) => (release = r));
-    let arrive!: () => void;
-    const arrived = new Promise<void>((r) => (arrive = r));
-    const entry = { match, released, arrive };
-    this.holds.push(entry);
-    return {
-      release: () => {
-        this.holds = this.holds.filter((h) => h !== entry);
-        release();
-      },
-      arrived,
-    };
+    return this.holds.hold(match);
   }
+
 
   async stop(): Promise<void> {
     this.server.closeAllConnections();
@@ -87,10 +77,7 @@ export class FakeSlack {
       return send({ ok: false, error: 'ratelimited' }, 429, { 'retry-after': String(this.retryAfter) });
     }
     const channel = String(body.channel);
-    for (const h of this.holds.filter((h) => h.match(channel))) {
-      h.arrive();
-      await h.released;
-    }
+    await this.holds.wait(channel);
     if (this.failNext > 0) {
       this.failNext--;
       res.writeHead(500, { 'content-type': 'text/plain' }).end(`upstream error for request with authorization: ${req.headers.authorization ?? ''} body: ${raw.slice(0, 200)}`);

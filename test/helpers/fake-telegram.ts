@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { Holds } from './holds.js';
 import type { AddressInfo } from 'node:net';
 
 export interface SentMessage {
@@ -56,7 +57,7 @@ export class FakeTelegram {
   resetNext = 0;
   /** Edits of sent messages (editMessageText), in order; the message in `sent` shows the new text. */
   readonly edits: { chat_id: string; message_id: number; text: string }[] = [];
-  private holds: { match: (chat: string, text: string) => boolean; released: Promise<void>; arrive: () => void }[] = [];
+  private readonly holds = new Holds<[chat: string, text: string]>();
   /** Never answer sendMessage calls whose text contains this (a process killed mid-send). */
   hangOn: string | undefined;
   /** Enforce 30 msg/s overall and 1 msg/s per chat with 429s (for the fan-out benchmark). */
@@ -91,20 +92,9 @@ export class FakeTelegram {
    * a fan-out kept busy for as long as a test needs. `arrived` resolves at the first held call.
    */
   hold(match: (chat: string, text: string) => boolean): { release: () => void; arrived: Promise<void> } {
-    let release!: () => void;
-    const released = new Promise<void>((r) => (release = r));
-    let arrive!: () => void;
-    const arrived = new Promise<void>((r) => (arrive = r));
-    const entry = { match, released, arrive };
-    this.holds.push(entry);
-    return {
-      release: () => {
-        this.holds = this.holds.filter((h) => h !== entry);
-        release();
-      },
-      arrived,
-    };
+    return this.holds.hold(match);
   }
+
 
   messagesTo(chat: string | number): SentMessage[] {
     return this.sent.filter((m) => m.chat_id === String(chat));
@@ -151,10 +141,7 @@ export class FakeTelegram {
         const chat = String(body.chat_id);
         const text = String(body.text ?? '');
         if (this.hangOn && text.includes(this.hangOn)) return; // never answers
-        for (const h of this.holds.filter((h) => h.match(chat, text))) {
-          h.arrive();
-          await h.released;
-        }
+        await this.holds.wait(chat, text);
         if (this.resetNext > 0) {
           this.resetNext--;
           req.socket.destroy();
