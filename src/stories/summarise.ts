@@ -234,7 +234,8 @@ export function summarise(articles: SummaryInput[], idf: IdfModel, options: Summ
     return { text, vector: vectorOf(text, idf) };
   });
   const titleCentroid = sum(titles.map((t) => t.vector));
-  const central = argmax(titles.map((t) => cosine(t.vector, titleCentroid)));
+  const titleNorm = norm(titleCentroid);
+  const central = argmax(titles.map((t) => cosineNorm(t.vector, titleCentroid, titleNorm)));
   const headline = titles[central]?.text ?? '';
 
   // A sentence that only repeats a headline adds nothing to it.
@@ -343,11 +344,7 @@ export class GrowingSummary {
         .map((x) => x.t);
     }
     if (rescoreSentences) {
-      const centroid = this.sentenceSum;
-      const centroidNorm = norm(centroid);
-      for (const c of this.candidates.values()) {
-        c.score = positionBonus(c.position) + 0.5 * cosineNorm(c.vector, centroid, centroidNorm) + 0.5 * cosineNorm(c.vector, titleCentroid, titleNorm);
-      }
+      rank([...this.candidates.values()], titleCentroid, this.sentenceSum);
       if (this.candidates.size > KEEP_SENTENCES) {
         const keep = [...this.candidates.entries()].sort((a, b) => b[1].score - a[1].score).slice(0, KEEP_SENTENCES);
         this.candidates.clear();
@@ -412,11 +409,15 @@ function collectCandidates(articles: SummaryInput[], idf: IdfModel, exclude: Set
   return [...byKey.values()];
 }
 
-/** Central = close to what all the sentences say and to what the headlines announce; leads first. */
-function rank(candidates: Candidate[], titleCentroid: Map<string, number>): void {
-  const centroid = sum(candidates.map((c) => c.vector));
+/**
+ * Central = close to what all the sentences say (`centroid`, by default their sum) and to what the
+ * headlines announce; leads first. The centroids' norms are read once, not per sentence.
+ */
+function rank(candidates: Candidate[], titleCentroid: Map<string, number>, centroid = sum(candidates.map((c) => c.vector))): void {
+  const centroidNorm = norm(centroid);
+  const titleNorm = norm(titleCentroid);
   for (const c of candidates) {
-    c.score = positionBonus(c.position) + 0.5 * cosine(c.vector, centroid) + 0.5 * cosine(c.vector, titleCentroid);
+    c.score = positionBonus(c.position) + 0.5 * cosineNorm(c.vector, centroid, centroidNorm) + 0.5 * cosineNorm(c.vector, titleCentroid, titleNorm);
   }
 }
 
@@ -535,16 +536,6 @@ function cosineNorm(a: Map<string, number>, b: Map<string, number>, bNorm: numbe
 
 function sum(vectors: Map<string, number>[]): Map<string, number> {
   const out = new Map<string, number>();
-  for (const v of vectors) for (const [t, w] of v) out.set(t, (out.get(t) ?? 0) + w);
+  for (const v of vectors) addInto(out, v);
   return out;
-}
-
-function cosine(a: Map<string, number>, b: Map<string, number>): number {
-  let dot = 0, na = 0, nb = 0;
-  for (const [t, w] of a) {
-    dot += w * (b.get(t) ?? 0);
-    na += w * w;
-  }
-  for (const w of b.values()) nb += w * w;
-  return na && nb ? dot / Math.sqrt(na * nb) : 0;
 }
