@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { Parser as LenientParser } from 'htmlparser2';
 import { decodeHTMLStrict } from 'entities';
+import { escapeAttribute, escapeText } from 'entities';
 
 /**
  * A feed document as a small element tree, built fresh for each response (nothing is shared
@@ -231,9 +232,9 @@ export function innerMarkup(node: XNode): string {
   let out = '';
   const walk = (n: XNode) => {
     for (const c of n.children) {
-      if (typeof c === 'string') out += c.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+      if (typeof c === 'string') out += escapeText(c);
       else {
-        out += `<${c.local}${Object.entries(c.attrs).filter(([k]) => !k.startsWith('xmlns')).map(([k, v]) => ` ${k}="${v.replace(/&/g, '&amp;').replace(/"/g, '&quot;')}"`).join('')}>`;
+        out += `<${c.local}${Object.entries(c.attrs).filter(([k]) => !k.startsWith('xmlns')).map(([k, v]) => ` ${k}="${escapeAttribute(v)}"`).join('')}>`;
         walk(c);
         out += `</${c.local}>`;
       }
