@@ -91,11 +91,6 @@ export class ArticleRepo {
     return prepared(this.db, 'SELECT count(*) FROM articles WHERE processed_at IS NULL').pluck().get() as number;
   }
 
-  /** The oldest unprocessed article's first-seen time: how far processing lags behind. */
-  oldestPendingSeenAt(): number | null {
-    return (prepared(this.db, 'SELECT first_seen_at FROM articles WHERE processed_at IS NULL ORDER BY id LIMIT 1').pluck().get() as number | undefined) ?? null;
-  }
-
   /**
    * Is the article still as it was read: unprocessed and not edited since? Checked inside the
    * processing transaction, so a second process or an edit meanwhile is never processed twice.

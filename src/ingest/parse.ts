@@ -1,4 +1,3 @@
-import { decodeHTML } from 'entities';
 import { FeedError } from './errors.js';
 import { findFeedRoot, readFeed } from './feed-reader.js';
 import { lenientTree, strictTree, type XmlTree } from './xml-tree.js';
@@ -117,21 +116,3 @@ export function capTextNodes(xml: string, max: number): string {
   }
   return out.join('');
 }
-
-/** The lenient repair: escape `&` that starts no entity, drop XML-illegal control characters and a BOM. */
-export function repairXml(text: string): string {
-  return text
-    .replace(/^\uFEFF/, '')
-    .replace(/^\s+(?=<)/, '')
-    // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g, '')
-    .replace(/&(?!(?:[a-zA-Z][a-zA-Z0-9]{1,31}|#[0-9]{1,7}|#x[0-9a-fA-F]{1,6});)/g, '&amp;')
-    // HTML named entities (`&nbsp;`, `&mdash;`) are not XML: turn them into character references.
-    .replace(/&([a-zA-Z][a-zA-Z0-9]{1,31});/g, (whole, name: string) => {
-      if (XML_ENTITIES.has(name)) return whole;
-      const decoded = decodeHTML(whole);
-      return decoded === whole ? `&amp;${name};` : [...decoded].map((c) => `&#${c.codePointAt(0)};`).join('');
-    });
-}
-
-const XML_ENTITIES = new Set(['amp', 'lt', 'gt', 'quot', 'apos']);
