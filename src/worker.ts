@@ -8,6 +8,8 @@ import { createHttpServer, listen, type ExtraRoute } from './http/server.js';
 import { ConsoleAdapter } from './adapters/console/adapter.js';
 import { TelegramAdapter } from './adapters/telegram/bot.js';
 import { SlackAdapter } from './adapters/slack/app.js';
+import { createWebRoute, type WebOptions } from './web/routes.js';
+import { readAdminToken } from './config/env.js';
 
 export interface Worker {
   host: string;
@@ -28,6 +30,8 @@ export interface WorkerOptions {
   digestTick?: string;
   /** How long stop() waits for running jobs before it cuts them off (default {@link STOP_GRACE_MS}). */
   stopGraceMs?: number;
+  /** The web pages' options (default: ADMIN_TOKEN from the environment). */
+  web?: WebOptions;
 }
 
 /** One line at start: when the feeds are polled next and when the next digest goes out, in local time. */
@@ -71,7 +75,8 @@ const WIND_DOWN_MS = 1000;
 export async function startWorker(app: App, options: WorkerOptions = {}): Promise<Worker> {
   const { config, log, pipeline, delivery } = app;
   const chat = options.chat ?? {};
-  const routes: ExtraRoute[] = [];
+  // The stories on the web (src/web/): pages, Atom / JSON feeds, operator pages behind ADMIN_TOKEN.
+  const routes: ExtraRoute[] = [createWebRoute(app, options.web ?? { adminToken: readAdminToken() })];
   const stoppers: (() => Promise<void>)[] = [];
   let telegram: TelegramAdapter | undefined;
   let slack: SlackAdapter | undefined;
@@ -146,7 +151,7 @@ export async function startWorker(app: App, options: WorkerOptions = {}): Promis
       if (err.code === 'EADDRNOTAVAIL' || err.code === 'EACCES') throw new StartError(`cannot serve on ${host}:${wanted} (${err.code}): check HTTP_HOST / HTTP_PORT`);
       throw err;
     });
-    log.info({ host, port }, `serving /healthz and /metrics on http://${host.includes(':') ? `[${host}]` : host}:${port}`);
+    log.info({ host, port }, `serving the stories (/), /healthz and /metrics on http://${host.includes(':') ? `[${host}]` : host}:${port}`);
     if (telegram) {
       stoppers.push(() => telegram!.stop());
       await telegram.start();

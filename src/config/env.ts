@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { ConfigError } from './load.js';
+import { registerSecret } from '../redact.js';
 
 /**
  * Reads `.env` from the working directory into process.env (variables already set win), for
@@ -55,4 +56,18 @@ export function readChatEnv(env: NodeJS.ProcessEnv = process.env): ChatEnv {
     throw new ConfigError(`${secret ? 'SLACK_SIGNING_SECRET' : 'SLACK_APP_TOKEN'} is set but SLACK_BOT_TOKEN is not: set the bot token (xoxb-…) too`);
   }
   return out;
+}
+
+/** Shorter admin tokens could be guessed through the login form; 16 characters of a password generator are not. */
+const MIN_ADMIN_TOKEN = 16;
+
+/**
+ * ADMIN_TOKEN: the operator pages' token (src/web/admin.ts). Unset: those pages are disabled.
+ * Registered as a secret so it never reaches a log line.
+ */
+export function readAdminToken(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const token = env.ADMIN_TOKEN?.trim() || undefined;
+  if (token && token.length < MIN_ADMIN_TOKEN) throw new ConfigError(`ADMIN_TOKEN: expected at least ${MIN_ADMIN_TOKEN} characters (e.g. openssl rand -hex 24), got ${token.length}`);
+  registerSecret(token);
+  return token;
 }

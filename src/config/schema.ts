@@ -174,6 +174,19 @@ export const configSchema = z.strictObject({
       maxAge: duration.default(90 * 86_400_000),
     })
     .prefault({}),
+  /** The stories on the web (src/web/): pages, Atom and JSON Feed, served on the worker's HTTP port. */
+  web: z
+    .strictObject({
+      /** Zone of the times on the pages (a viewer may pass ?tz=); default: digest.timezone. */
+      timezone: timeZone.optional(),
+      /** Stories on one page of a day (the rest on ?page=2…). */
+      storiesPerPage: z.number().int().positive().max(5000).default(100),
+      /** Entries of each Atom / JSON feed: the stories changed last. */
+      feedEntries: z.number().int().positive().max(1000).default(50),
+      /** Public address when served behind a reverse proxy (https://news.example.org/digest): absolute links of the feeds; its path prefixes every link. */
+      baseUrl: z.url({ protocol: /^https?$/ }).optional(),
+    })
+    .prefault({}),
   feeds: z.array(feedSchema).default([]),
   topics: z.array(topicSchema).min(1),
 });
