@@ -62,7 +62,7 @@ export function readChatEnv(env: NodeJS.ProcessEnv = process.env): ChatEnv {
 const MIN_ADMIN_TOKEN = 16;
 
 /**
- * ADMIN_TOKEN: the operator pages' token (src/web/admin.ts). Unset: those pages are disabled.
+ * ADMIN_TOKEN: the operator pages' token (src/web/auth.ts). Unset: those pages are disabled.
  * Registered as a secret so it never reaches a log line.
  */
 export function readAdminToken(env: NodeJS.ProcessEnv = process.env): string | undefined {

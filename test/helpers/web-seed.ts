@@ -29,6 +29,8 @@ export interface SeededSite {
   config: string;
   dir: string;
   link(item: WeekItem): string;
+  /** Moves the app's clock (a later poll, a story growing). */
+  setNow(ms: number): void;
   cleanup(): Promise<void>;
 }
 
@@ -46,7 +48,8 @@ export async function seededSite(overrides: Record<string, unknown> = {}): Promi
     server.route(`/${outlets.indexOf(outlet)}.xml`, { body: rss(outlet, own.map((i) => ({ title: i.title, link: link(i), guid: link(i), date: new Date(i.date).toUTCString(), description: i.description }))) });
   }
   const config = writeConfig(dir, { feeds: outlets.map((o, n) => ({ url: server.url(`/${n}.xml`), title: o })), http: { port: 0 }, ...overrides });
-  const app = createApp(loadConfig(config, {}), silentLogger, { clock: () => SEEDED_NOW });
+  let now = SEEDED_NOW;
+  const app = createApp(loadConfig(config, {}), silentLogger, { clock: () => now });
   const report = await app.pipeline.poll();
   if (report.failedFeeds) throw new Error(`seed: ${report.failedFeeds} feeds failed`);
   const sweden = new ArticleRepo(app.db).byUrl(link(WEB_ITEMS.at(-1)!))!;
@@ -58,6 +61,7 @@ export async function seededSite(overrides: Record<string, unknown> = {}): Promi
     config,
     dir,
     link,
+    setNow: (ms) => (now = ms),
     async cleanup() {
       app.close();
       await server.stop();
