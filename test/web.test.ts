@@ -36,7 +36,7 @@ describe('the stories on the web', () => {
     expect(res.headers.get('content-security-policy')).toMatch(/default-src 'none'/);
     expect(res.headers.get('content-security-policy')).not.toMatch(/script-src|unsafe-inline/);
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
-    expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(res.headers.get('referrer-policy')).toBe('same-origin');
     const page = await res.text();
     // 6 March (UTC): the Odesa drone attack (two outlets) and the Swedish launchers.
     expect(page).toContain('Friday 6 March 2026 (UTC) · 2 stories');
@@ -193,6 +193,8 @@ describe('the stories on the web', () => {
     expect((await fetch(web.url(`/admin/outbox/${dead}/retry`), { headers: bearer })).status).toBe(405);
     const cross = await fetch(web.url(`/admin/outbox/${dead}/retry`), { method: 'POST', headers: { ...bearer, origin: 'https://evil.example' }, redirect: 'manual' });
     expect(cross.status).toBe(403);
+    const crossSite = await fetch(web.url(`/admin/outbox/${dead}/retry`), { method: 'POST', headers: { ...bearer, 'sec-fetch-site': 'cross-site' }, redirect: 'manual' });
+    expect(crossSite.status).toBe(403);
     expect(outbox.undelivered().find((d) => d.id === dead)!.status).toBe('dead');
     const retried = await fetch(web.url(`/admin/outbox/${dead}/retry`), { method: 'POST', headers: bearer, redirect: 'manual' });
     expect(retried.status).toBe(303);

@@ -50,18 +50,17 @@ function readCookie(req: http.IncomingMessage, name: string): string | null {
 }
 
 /**
- * A state-changing POST must come from our own pages: a browser names the page's origin
- * (Origin, Sec-Fetch-Site); a cross-site form posting with the operator's cookie is refused.
- * (The cookie is SameSite=Strict too; a bearer client sends neither header.)
+ * A state-changing POST must come from our own pages: a browser says where the form was
+ * (Sec-Fetch-Site, else Origin); a cross-site form posting with the operator's cookie is refused.
+ * (The cookie is SameSite=Strict too; a bearer client such as curl sends neither header.)
  */
 export function sameOrigin(req: http.IncomingMessage, publicOrigin: string | null): boolean {
-  if (req.headers['sec-fetch-site'] === 'cross-site') return false;
+  const site = req.headers['sec-fetch-site'];
+  if (site) return site === 'same-origin' || site === 'none';
   const origin = req.headers.origin;
   if (!origin) return true;
-  if (origin === 'null') return false;
   try {
-    const host = new URL(origin).host;
-    return host === req.headers.host || (publicOrigin !== null && origin === publicOrigin);
+    return new URL(origin).host === req.headers.host || origin === publicOrigin;
   } catch {
     return false;
   }

@@ -3,12 +3,13 @@ import { createHash } from 'node:crypto';
 
 /**
  * Sent with every web answer: no script may run at all (the pages need none), styles only from
- * our stylesheet, no framing, no referrer leaked to the outlets we link.
+ * our stylesheet, no framing.
  */
 export const SECURITY_HEADERS: Record<string, string> = {
   'content-security-policy': "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
   'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
+  // Nothing of our addresses leaks to the outlets; same-origin (not no-referrer) so a browser's form posts carry our Origin.
+  'referrer-policy': 'same-origin',
   'x-frame-options': 'DENY',
 };
 
