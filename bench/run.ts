@@ -6,6 +6,7 @@ const all: Record<string, () => Promise<void>> = {
   fanout: async () => (await import('./fanout.js')).benchFanout(),
   summaries: async () => (await import('./summaries.js')).benchSummaries(),
   pipeline: async () => (await import('./pipeline.js')).benchPipeline(),
+  web: async () => (await import('./web.js')).benchWeb(),
 };
 // Long-running: only when named (`npm run bench -- soak`).
 const named: Record<string, () => Promise<void>> = {
