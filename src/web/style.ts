@@ -7,7 +7,8 @@ header.site .brand{font-weight:700;text-decoration:none;color:inherit}
 nav a{margin-right:.75rem}
 a{color:#0645ad}
 h1{font-size:1.4rem;margin:1rem 0 .25rem}
-h2{font-size:1.1rem;margin:0 0 .25rem;line-height:1.3}
+h2{font-size:1.1rem;margin:1.25rem 0 .4rem;line-height:1.3}
+.story h2{margin:0 0 .25rem}
 .story{padding:1rem 0;border-bottom:1px solid #eee}
 .meta{color:#555;font-size:.875rem;margin:.1rem 0 .4rem}
 .grew{background:#e6f4ea;color:#135c2b;border-radius:.25rem;padding:0 .3rem;white-space:nowrap}
