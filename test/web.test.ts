@@ -6,6 +6,8 @@ import { FeedRepo } from '../src/db/feeds.js';
 import { rss } from './helpers/feed-server.js';
 import { INJECTED_TITLE, SEEDED_NOW, seededSite, WEB_ITEMS, type SeededSite } from './helpers/web-seed.js';
 import { serveWeb } from './helpers/web-server.js';
+import { readAdminToken } from '../src/config/env.js';
+import { redact } from '../src/redact.js';
 
 const TOKEN = 'test-admin-token-0123456789';
 const TOPIC = 'patriot-ukraine';
@@ -228,5 +230,13 @@ describe('the stories on the web', () => {
     } finally {
       await bare.stop();
     }
+  });
+
+  it('ADMIN_TOKEN: too short a token stops the start; a set one never reaches a log line', () => {
+    expect(() => readAdminToken({ ADMIN_TOKEN: 'short' })).toThrow('ADMIN_TOKEN: expected at least 16 characters');
+    expect(readAdminToken({})).toBeUndefined();
+    const token = 'a-long-enough-admin-token-42';
+    expect(readAdminToken({ ADMIN_TOKEN: ` ${token} ` })).toBe(token);
+    expect(redact(`login with ${token}`)).toBe('login with [redacted]');
   });
 });

@@ -10,7 +10,6 @@ export interface AdminData {
   days: number;
   subscriptions: SubscriptionOverview[];
   outbox: UndeliveredDigest[];
-  now: number;
   notice: string | null;
 }
 

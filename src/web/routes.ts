@@ -232,7 +232,6 @@ class WebSite {
       days: HEALTH_DAYS,
       subscriptions: this.repo.subscriptions(),
       outbox: this.outbox.undelivered(),
-      now,
       notice,
     });
     send(res, 200, HTML, body, noStore);
