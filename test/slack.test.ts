@@ -67,7 +67,7 @@ describe('Slack adapter: signed slash commands and Block Kit digests', () => {
     expect(reply.text).toMatch(/^Subscribed this channel to \*patriot-ukraine\*/);
     expect(env.app.delivery.subscriptions.get('slack', 'C1')).toMatchObject({ active: true, chatTitle: 'name-C1' });
     expect((await command('C1', 'schedule weekdays 09:00')).text).toMatch(/^Schedule set\.\nTopics: .*\nSchedule: weekdays 09:00 \(Europe\/Kyiv\)/);
-    expect((await command('C1', 'frobnicate')).text).toBe('Unknown subcommand "frobnicate". Usage: /digest subscribe|unsubscribe|now|schedule|timezone|settings|topics|help, e.g. /digest subscribe');
+    expect((await command('C1', 'frobnicate')).text).toBe('Unknown subcommand "frobnicate". Usage: /digest subscribe|unsubscribe|now|schedule|timezone|alerts|quiet|filter|settings|topics|help, e.g. /digest subscribe');
     expect((await command('C1', 'timezone Nowhere')).text).toMatch(/is not a time zone/);
   });
 

@@ -156,7 +156,7 @@ describe('Telegram adapter against a local Bot API', () => {
   it('registers the command menu and the webhook, verifying the secret token', async () => {
     const hooked = new TelegramAdapter({ token: '123:TEST', apiRoot: fake.apiRoot, webhookUrl: 'https://bot.example/tg/hook', webhookSecret: 's3cret' }, app.delivery.subscriptions, app.delivery, silentLogger);
     await hooked.start();
-    expect(fake.calls.find((c) => c.method === 'setMyCommands')!.body.commands).toHaveLength(9);
+    expect(fake.calls.find((c) => c.method === 'setMyCommands')!.body.commands).toHaveLength(12);
     expect(fake.calls.find((c) => c.method === 'setWebhook')!.body).toMatchObject({ url: 'https://bot.example/tg/hook', secret_token: 's3cret' });
     const { createServer } = await import('node:http');
     const route = hooked.webhookRoute()!;

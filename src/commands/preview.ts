@@ -25,7 +25,7 @@ export async function previewCommand(ctx: CommandContext): Promise<number> {
     // A new subscriber to the topic: what /start followed by /digest would show.
     const topic = checkTopic(ctx, 'preview') ?? config.topics[0]!.id;
     const now = clock();
-    sub = { id: 0, platform: 'console', chatId: 'preview', chatTitle: null, topics: [topic], schedule: config.digest.schedule, timezone: config.digest.timezone, maxStories: config.digest.maxStories, active: true, stopReason: null, lastDigestAt: null, nextDueAt: null, createdAt: now };
+    sub = { id: 0, platform: 'console', chatId: 'preview', chatTitle: null, topics: [topic], schedule: config.digest.schedule, timezone: config.digest.timezone, maxStories: config.digest.maxStories, active: true, stopReason: null, lastDigestAt: null, nextDueAt: null, createdAt: now, alertThreshold: null, alertSkipDigest: false, alertsSince: null, quiet: null };
   }
   const now = clock();
   const digest = buildDigest(db, config, sub, now, now, { idf: () => pipeline.idf });

@@ -15,6 +15,8 @@ export interface DigestCandidate {
   /** The digest that last showed it, and when that digest was built. */
   seenDigestId: number | null;
   seenAt: number | null;
+  /** When this subscriber's alert of the story was sent; null if it was not alerted. */
+  alertedAt: number | null;
 }
 
 /** A member article of a story, as a digest lists it. */
@@ -57,19 +59,31 @@ export class DigestStoryRepo {
    */
   candidates(subscriptionId: number, topics: string[], windowStart: number, windowEnd: number): DigestCandidate[] {
     if (!topics.length) return [];
-    const placeholders = topics.map(() => '?').join(',');
     return this.db
       .prepare(
         `SELECT s.id, s.topic_id AS topicId, s.title, s.summary, s.first_published AS firstPublished, s.last_published AS lastPublished,
-           s.updated_at AS updatedAt, s.source_count AS sourceCount, ss.source_count AS seenSources, ss.digest_id AS seenDigestId, d.created_at AS seenAt
+           s.updated_at AS updatedAt, s.source_count AS sourceCount, ss.source_count AS seenSources, ss.digest_id AS seenDigestId, d.created_at AS seenAt,
+           (SELECT p.sent_at FROM story_alerts sa JOIN digest_parts p ON p.digest_id = sa.digest_id
+             WHERE sa.subscription_id = @sub AND sa.story_id = s.id AND p.platform_message_id IS NOT NULL) AS alertedAt
          FROM stories s
-           LEFT JOIN subscription_stories ss ON ss.story_id = s.id AND ss.subscription_id = ?
+           LEFT JOIN subscription_stories ss ON ss.story_id = s.id AND ss.subscription_id = @sub
            LEFT JOIN digests d ON d.id = ss.digest_id
-         WHERE s.topic_id IN (${placeholders}) AND s.merged_into IS NULL AND s.article_count > 0
-           AND s.updated_at > ? AND s.updated_at <= ?
+         WHERE s.topic_id IN (SELECT value FROM json_each(@topics)) AND s.merged_into IS NULL AND s.article_count > 0
+           AND s.updated_at > @start AND s.updated_at <= @end
            AND (ss.story_id IS NULL OR s.source_count > ss.source_count)`,
       )
-      .all(subscriptionId, ...topics, windowStart, windowEnd) as DigestCandidate[];
+      .all({ sub: subscriptionId, start: windowStart, end: windowEnd, topics: JSON.stringify(topics) }) as DigestCandidate[];
+  }
+
+  /** One live story as a candidate never seen by the subscriber (what an alert shows). */
+  story(storyId: number): DigestCandidate | undefined {
+    return this.db
+      .prepare(
+        `SELECT s.id, s.topic_id AS topicId, s.title, s.summary, s.first_published AS firstPublished, s.last_published AS lastPublished,
+           s.updated_at AS updatedAt, s.source_count AS sourceCount, NULL AS seenSources, NULL AS seenDigestId, NULL AS seenAt, NULL AS alertedAt
+         FROM stories s WHERE s.id = ? AND s.merged_into IS NULL AND s.article_count > 0`,
+      )
+      .get(storyId) as DigestCandidate | undefined;
   }
 
   /** A story's members, earliest published first. */

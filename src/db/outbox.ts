@@ -1,8 +1,11 @@
 import type { DB } from './open.js';
+import { prepared } from './statements.js';
 
 // The same union as digest/subscriptions' Platform, repeated so db/ does not import digest/.
 type Platform = 'telegram' | 'slack' | 'console';
 export type DigestStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'empty' | 'dead';
+/** What an outbox entry sends: a scheduled digest, a breaking-story alert, or an edit of one. */
+export type OutboxKind = 'digest' | 'alert' | 'edit';
 
 /** A digest the sender may claim now, with where it goes. */
 export interface ReadyDigest {
@@ -14,6 +17,11 @@ export interface ReadyDigest {
   platform: Platform;
   chatId: string;
   active: boolean;
+  kind: OutboxKind;
+  /** An edit: the platform message id of the alert it rewrites. */
+  targetMessageId: string | null;
+  /** Send without a notification (quiet hours, silent mode). */
+  silent: boolean;
 }
 
 export interface DigestPart {
@@ -77,12 +85,29 @@ export class OutboxRepo {
     this.db.prepare('UPDATE subscriptions SET next_due_at = ? WHERE id = ?').run(next, subscriptionId);
   }
 
-  /** Inserts a digest unless (subscription, window) already has one; returns its id, or undefined. */
-  insertDigest(d: { subscriptionId: number; windowKey: string; windowStart: number; windowEnd: number; model: string; status: 'pending' | 'empty'; now: number }): number | undefined {
-    const info = this.db
-      .prepare(`INSERT INTO digests (subscription_id, window_key, window_start, window_end, model, status, next_attempt_at, created_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(subscription_id, window_key) DO NOTHING`)
-      .run(d.subscriptionId, d.windowKey, d.windowStart, d.windowEnd, d.model, d.status, d.now, d.now);
+  /**
+   * Inserts an outbox entry unless (subscription, window) already has one; returns its id, or
+   * undefined. Alerts and edits carry their kind, story, target message and when they may go.
+   */
+  insertDigest(d: {
+    subscriptionId: number;
+    windowKey: string;
+    windowStart: number;
+    windowEnd: number;
+    model: string;
+    status: 'pending' | 'empty';
+    now: number;
+    kind?: OutboxKind;
+    storyId?: number;
+    targetMessageId?: string;
+    silent?: boolean;
+    notBefore?: number;
+  }): number | undefined {
+    const info = prepared(
+      this.db,
+      `INSERT INTO digests (subscription_id, window_key, window_start, window_end, model, status, next_attempt_at, created_at, kind, story_id, target_message_id, silent)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(subscription_id, window_key) DO NOTHING`,
+    ).run(d.subscriptionId, d.windowKey, d.windowStart, d.windowEnd, d.model, d.status, Math.max(d.now, d.notBefore ?? d.now), d.now, d.kind ?? 'digest', d.storyId ?? null, d.targetMessageId ?? null, d.silent ? 1 : 0);
     return info.changes === 0 ? undefined : Number(info.lastInsertRowid);
   }
 
@@ -103,15 +128,16 @@ export class OutboxRepo {
   ready(platforms: Platform[], now: number, owner: string, limit: number, only?: number[]): ReadyDigest[] {
     const rows = this.db
       .prepare(
-        `SELECT d.id, d.subscription_id AS subscriptionId, d.model, d.attempts, d.failing_since AS failingSince, s.platform, s.chat_id AS chatId, s.active
+        `SELECT d.id, d.subscription_id AS subscriptionId, d.model, d.attempts, d.failing_since AS failingSince, s.platform, s.chat_id AS chatId, s.active,
+           d.kind, d.target_message_id AS targetMessageId, d.silent
          FROM digests d JOIN subscriptions s ON s.id = d.subscription_id
          WHERE ((d.status = 'pending' AND d.next_attempt_at <= @now) OR (d.status = 'sending' AND (d.lease_until < @now OR d.lease_owner = @owner)))
            AND s.platform IN (SELECT value FROM json_each(@platforms))
            AND (@only IS NULL OR d.id IN (SELECT value FROM json_each(@only)))
          ORDER BY d.next_attempt_at, d.id LIMIT @limit`,
       )
-      .all({ now, owner, platforms: JSON.stringify(platforms), limit, only: only ? JSON.stringify(only) : null }) as (Omit<ReadyDigest, 'active'> & { active: number })[];
-    return rows.map((r) => ({ ...r, active: r.active === 1 }));
+      .all({ now, owner, platforms: JSON.stringify(platforms), limit, only: only ? JSON.stringify(only) : null }) as (Omit<ReadyDigest, 'active' | 'silent'> & { active: number; silent: number })[];
+    return rows.map((r) => ({ ...r, active: r.active === 1, silent: r.silent === 1 }));
   }
 
   /** Takes the lease if the digest is still ready for `owner`; false if another worker has it. */

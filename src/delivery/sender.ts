@@ -1,7 +1,8 @@
 import pLimit from 'p-limit';
 import type { DB } from '../db/open.js';
 import { OutboxRepo, type ReadyDigest } from '../db/outbox.js';
-import type { Digest } from '../digest/model.js';
+import { AlertRepo } from '../db/alerts.js';
+import type { Alert, Digest } from '../digest/model.js';
 import type { Platform, SubscriptionService } from '../digest/subscriptions.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
@@ -48,6 +49,7 @@ const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
  */
 export class Sender {
   private readonly repo: OutboxRepo;
+  private readonly alerts: AlertRepo;
   private readonly limiters = new Map<Platform, RateLimiter>();
   private readonly clock: () => number;
   private readonly random: () => number;
@@ -68,6 +70,7 @@ export class Sender {
     options: SenderOptions = {},
   ) {
     this.repo = new OutboxRepo(db);
+    this.alerts = new AlertRepo(db);
     this.clock = options.clock ?? Date.now;
     this.random = options.random ?? Math.random;
     this.limit = pLimit(options.concurrency ?? 64);
@@ -146,13 +149,22 @@ export class Sender {
     let parts = this.repo.parts(d.id);
     if (!parts.length) {
       // Render once and store, so a retry or a restart sends exactly the same messages.
-      const payloads = adapter.render(JSON.parse(d.model) as Digest).map((p) => JSON.stringify(p));
+      const rendered = d.kind === 'digest' ? adapter.render(JSON.parse(d.model) as Digest) : [adapter.renderAlert(JSON.parse(d.model) as Alert)];
+      const payloads = rendered.map((p) => JSON.stringify(p));
       await this.write(() => this.repo.storeParts(d.id, payloads));
       parts = this.repo.parts(d.id);
     }
     const limiter = this.limiterFor(d.platform);
     for (const part of parts) {
       if (part.messageId !== null) continue;
+      if (part.attemptedAt !== null && d.kind === 'alert') {
+        // An alert is sent at most once: its last send may have been accepted, and a second copy
+        // is worse than none (the story still comes in the next digest, unmarked). An edit is
+        // simply sent again: the same text twice changes nothing.
+        await this.write(() => this.repo.finish(d.id, 'failed', 'the last send has an unknown outcome (the process stopped mid-send): not sent again, so the chat never gets the alert twice', this.clock()));
+        log.warn('alert not sent again after a send of unknown outcome: the chat may have it already (the story stays in the next digest)');
+        return 'failed';
+      }
       await limiter.acquire(d.chatId);
       if (part.attemptedAt !== null) {
         log.warn({ seq: part.seq }, 'sending again a part whose last send has an unknown outcome (the process stopped mid-send): the chat may get it twice');
@@ -162,7 +174,11 @@ export class Sender {
       leaseUntil = attemptAt + LEASE_MS;
       let messageId: string;
       try {
-        messageId = await adapter.send(d.chatId, JSON.parse(part.payload));
+        const payload: unknown = JSON.parse(part.payload);
+        if (d.kind === 'edit') {
+          await adapter.edit(d.chatId, d.targetMessageId!, payload);
+          messageId = d.targetMessageId!;
+        } else messageId = await adapter.send(d.chatId, payload, d.silent ? { silent: true } : {});
       } catch (err) {
         return this.fail(d, part.seq, adapter.classify(err), limiter, log);
       }
@@ -204,7 +220,16 @@ export class Sender {
       log.warn({ reason: failure.reason }, `subscription stopped: ${failure.message}`);
       return 'failed';
     }
-    if (failure.kind === 'rejected') {
+    if (failure.kind === 'gone' && d.kind === 'edit') {
+      // The reader deleted the alert: nothing to edit, now or later.
+      await settle(() => {
+        this.repo.finish(d.id, 'failed', `edit dropped: ${failure.message}`, now);
+        this.alerts.markGone(d.id);
+      });
+      log.info({ messageId: d.targetMessageId }, `alert message ${d.targetMessageId} is gone from the chat (${failure.message}): edit dropped, no more edits of it`);
+      return 'failed';
+    }
+    if (failure.kind === 'rejected' || failure.kind === 'gone') {
       await settle(() => this.repo.finish(d.id, 'failed', failure.message, now));
       log.error(`platform rejected the message: ${failure.message}`);
       return 'failed';

@@ -5,6 +5,7 @@ import { SubscriptionService, type Platform } from '../digest/subscriptions.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { IdfModel } from '../stories/idf.js';
+import { AlertQueue } from './alerts.js';
 import { Outbox } from './outbox.js';
 import { Sender, type SenderOptions } from './sender.js';
 import type { DeliveryAdapter } from './types.js';
@@ -14,6 +15,7 @@ export class DeliveryService {
   readonly adapters = new Map<Platform, DeliveryAdapter>();
   readonly subscriptions: SubscriptionService;
   readonly outbox: Outbox;
+  readonly alerts: AlertQueue;
   readonly sender: Sender;
 
   constructor(
@@ -26,6 +28,7 @@ export class DeliveryService {
     const clock = options.clock ?? Date.now;
     this.subscriptions = new SubscriptionService(db, config, clock);
     this.outbox = new Outbox(db, config, this.subscriptions, clock, options.idf);
+    this.alerts = new AlertQueue(db, config, this.subscriptions, clock);
     this.sender = new Sender(db, this.adapters, this.subscriptions, log, metrics, { retryForMs: config.delivery.retryFor, ...options });
   }
 
@@ -33,15 +36,19 @@ export class DeliveryService {
     this.adapters.set(adapter.platform, adapter);
   }
 
-  /** The scheduler's tick: due digests are built once, then everything ready is sent. */
+  /**
+   * The scheduler's tick (every 15 s): alerts and edits of stories that grew since the last tick
+   * are queued, due digests are built once, then everything ready is sent.
+   */
   async tick(): Promise<void> {
     try {
+      this.alerts.queue();
       this.outbox.createDue();
     } catch (err) {
       // Another process holds the database: the due digests are built at the next tick. What is
       // already in the outbox is still sent now.
       if (!isLockError(err)) throw err;
-      this.log.warn({ err }, 'database locked while building due digests; retrying at the next tick');
+      this.log.warn({ err }, 'database locked while queueing alerts or building due digests; retrying at the next tick');
     }
     await this.sender.runOnce();
   }

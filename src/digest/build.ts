@@ -5,6 +5,9 @@ import { sourceName } from '../ingest/source-name.js';
 import { IdfModel } from '../stories/idf.js';
 import { summariseUpdate } from '../stories/summarise.js';
 import { stripWireSlug } from '../stories/title.js';
+import { DateTime } from 'luxon';
+import { SubscriptionRepo } from '../db/subscriptions.js';
+import { StoryFilter } from './filters.js';
 import type { Digest, DigestSource, DigestStory } from './model.js';
 import type { Subscription } from './subscriptions.js';
 
@@ -28,11 +31,16 @@ export function buildDigest(db: DB, config: LoadedConfig, sub: Subscription, win
   const windowStart = sub.lastDigestAt ?? windowEnd - config.digest.firstLookback;
   const topics = sub.topics.map((id) => ({ id, name: config.topics.find((t) => t.id === id)?.name ?? id }));
   const repo = new DigestStoryRepo(db);
-  const rows = repo.candidates(sub.id, sub.topics, windowStart, windowEnd);
+  // A story alerted to this chat is marked, or left out with skip-digest; filters apply to both.
+  const filter = new StoryFilter(sub.id ? new SubscriptionRepo(db).filters(sub.id) : []);
+  const rows = repo.candidates(sub.id, sub.topics, windowStart, windowEnd).filter((s) => !(sub.alertSkipDigest && s.alertedAt !== null) && filter.passes(s));
   rows.sort((a, b) => b.sourceCount - a.sourceCount || b.lastPublished - a.lastPublished || b.id - a.id);
   const chosen = rows.slice(0, sub.maxStories);
   const idf = options.idf ?? (() => new IdfModel());
-  const stories = chosen.map((s) => digestStory(repo, s, idf, options.updateCache));
+  const stories = chosen.map((s) => {
+    const story = digestStory(repo, s, idf, options.updateCache);
+    return s.alertedAt === null ? story : { ...story, alertedAt: localTime(s.alertedAt, sub.timezone, windowEnd) };
+  });
   const date = new Date(windowEnd).toLocaleDateString('en-GB', { timeZone: sub.timezone, day: 'numeric', month: 'short', year: 'numeric' });
   return {
     subscriptionId: sub.id,
@@ -46,6 +54,23 @@ export function buildDigest(db: DB, config: LoadedConfig, sub: Subscription, win
     omitted: rows.length - chosen.length,
     ...(stories.length === 0 && config.digest.nothingNewNote ? { note: 'Nothing new on your topics since the last digest.' } : {}),
   };
+}
+
+/** "09:14" on the digest's own day in the subscriber's zone, else "12 Mar 21:40". */
+function localTime(at: number, zone: string, reference: number): string {
+  const t = DateTime.fromMillis(at, { zone });
+  return t.toFormat(t.hasSame(DateTime.fromMillis(reference, { zone }), 'day') ? 'HH:mm' : 'd LLL HH:mm');
+}
+
+/**
+ * A story as an alert shows it: as it is now, new to the subscriber, with one link per outlet.
+ * Undefined when the story is gone (merged into another, or emptied). The same for every
+ * subscriber, so a fan-out builds it once.
+ */
+export function alertStory(db: DB, storyId: number): DigestStory | undefined {
+  const repo = new DigestStoryRepo(db);
+  const s = repo.story(storyId);
+  return s && digestStory(repo, s, () => new IdfModel());
 }
 
 function digestStory(repo: DigestStoryRepo, s: DigestCandidate, idf: () => IdfModel, cache?: UpdateCache): DigestStory {

@@ -1,12 +1,18 @@
-import type { Digest, DigestStory } from './model.js';
+import type { Alert, Digest, DigestStory } from './model.js';
 
 /** Shared wording of digests, so every platform says the same thing. */
 export const MAX_SOURCES_SHOWN = 8;
 
 export function storyBadge(s: DigestStory): string {
-  if (!s.isUpdate) return s.sourceCount > 1 ? `${s.sourceCount} sources` : '';
+  const alerted = s.alertedAt ? `alerted ${s.alertedAt}` : '';
+  if (!s.isUpdate) return [alerted, s.sourceCount > 1 ? `${s.sourceCount} sources` : ''].filter(Boolean).join(', ');
   // With "Now also" the count closes that line; without, the badge alone says what changed.
-  return s.update ? 'update' : `update: ${addedSources(s)}`;
+  return [alerted, s.update ? 'update' : `update: ${addedSources(s)}`].filter(Boolean).join(', ');
+}
+
+/** An alert's line under the headline: how many outlets report the story now. */
+export function alertBadge(s: DigestStory): string {
+  return `${s.sourceCount} ${s.sourceCount === 1 ? 'source' : 'sources'}`;
 }
 
 /**
@@ -130,6 +136,12 @@ export function cleanDigest(d: Digest): Digest {
       sources: s.sources.map((src) => ({ name: cleanField(src.name, FIELD_CAPS.sourceName), url: url(src.url) })),
     })),
   };
+}
+
+/** An alert with its story cleaned and capped like a digest's (cleanDigest). */
+export function cleanAlert(a: Alert): Alert {
+  const d = cleanDigest({ subscriptionId: a.subscriptionId, title: '', topics: [], timezone: a.timezone, windowStart: 0, windowEnd: 0, generatedAt: a.generatedAt, stories: [a.story], omitted: 0 });
+  return { ...a, story: d.stories[0]! };
 }
 
 /** What a renderer allows per field, in its own units (escaped characters). */

@@ -24,6 +24,17 @@ export interface DigestStory {
   isUpdate: boolean;
   firstPublished: number;
   lastPublished: number;
+  /** When this subscriber was alerted of the story, as local time ("09:14", "12 Mar 21:40"). */
+  alertedAt?: string;
+}
+
+/** A breaking-story alert (or the edit of one): one story, rendered as one message. */
+export interface Alert {
+  subscriptionId: number;
+  topic: { id: string; name: string };
+  timezone: string;
+  generatedAt: number;
+  story: DigestStory;
 }
 
 export interface Digest {

@@ -1,40 +1,14 @@
 import type { LoadedConfig } from '../config/load.js';
 import type { DB } from '../db/open.js';
+import { SubscriptionRepo, type FilterRow, type SubscriptionRow } from '../db/subscriptions.js';
+import { MAX_FILTERS, MAX_FILTER_CHARS, foldForFilter } from './filters.js';
+import { parseQuietRange } from './quiet-hours.js';
 import { assertMinInterval, isValidTimeZone, nextRun, parseSchedule, ScheduleError, SCHEDULE_HELP } from '../scheduler/schedule.js';
 
 export type Platform = 'telegram' | 'slack' | 'console';
 
-export interface Subscription {
-  id: number;
-  platform: Platform;
-  chatId: string;
-  chatTitle: string | null;
-  topics: string[];
-  schedule: string;
-  timezone: string;
-  maxStories: number;
-  active: boolean;
-  stopReason: string | null;
-  lastDigestAt: number | null;
-  nextDueAt: number | null;
-  createdAt: number;
-}
-
-interface Row {
-  id: number;
-  platform: Platform;
-  chat_id: string;
-  chat_title: string | null;
-  topics: string;
-  schedule: string;
-  timezone: string;
-  max_stories: number;
-  active: number;
-  stop_reason: string | null;
-  last_digest_at: number | null;
-  next_due_at: number | null;
-  created_at: number;
-}
+/** A chat's subscription: schedule, zone, alerts, quiet hours (rows of src/db/subscriptions.ts). */
+export type Subscription = SubscriptionRow;
 
 /** A user's command that cannot be done; the message is what the chat replies, in one line. */
 export class CommandError extends Error {}
@@ -53,47 +27,39 @@ export function commandArgument(raw: string): string {
   return arg;
 }
 
-function fromRow(r: Row): Subscription {
-  return {
-    id: r.id,
-    platform: r.platform,
-    chatId: r.chat_id,
-    chatTitle: r.chat_title,
-    topics: JSON.parse(r.topics) as string[],
-    schedule: r.schedule,
-    timezone: r.timezone,
-    maxStories: r.max_stories,
-    active: r.active === 1,
-    stopReason: r.stop_reason,
-    lastDigestAt: r.last_digest_at,
-    nextDueAt: r.next_due_at,
-    createdAt: r.created_at,
-  };
-}
+/** Most outlets an alert threshold may ask for: beyond it a story would practically never qualify. */
+export const MAX_ALERT_THRESHOLD = 50;
 
 /**
  * Subscriptions, one per chat/channel: the single service every adapter's commands call, so
- * Telegram, Slack and the CLI behave alike.
+ * Telegram, Slack and the CLI behave alike. Storage is SubscriptionRepo's.
  */
 export class SubscriptionService {
+  private readonly repo: SubscriptionRepo;
+
   constructor(
-    private readonly db: DB,
+    db: DB,
     private readonly config: LoadedConfig,
     private readonly clock: () => number = Date.now,
-  ) {}
+  ) {
+    this.repo = new SubscriptionRepo(db);
+  }
 
   get(platform: Platform, chatId: string): Subscription | undefined {
-    const r = this.db.prepare('SELECT * FROM subscriptions WHERE platform = ? AND chat_id = ?').get(platform, chatId) as Row | undefined;
-    return r && fromRow(r);
+    return this.repo.get(platform, chatId);
   }
 
   byId(id: number): Subscription | undefined {
-    const r = this.db.prepare('SELECT * FROM subscriptions WHERE id = ?').get(id) as Row | undefined;
-    return r && fromRow(r);
+    return this.repo.byId(id);
   }
 
   list(): Subscription[] {
-    return (this.db.prepare('SELECT * FROM subscriptions ORDER BY id').all() as Row[]).map(fromRow);
+    return this.repo.list();
+  }
+
+  /** Active subscriptions with alerts on. */
+  alerting(): Subscription[] {
+    return this.repo.alerting();
   }
 
   topics(): { id: string; name: string }[] {
@@ -118,17 +84,12 @@ export class SubscriptionService {
     if (!existing) {
       const { digest } = this.config;
       const schedule = parseSchedule(digest.schedule);
-      this.db
-        .prepare(`INSERT INTO subscriptions (platform, chat_id, chat_title, topics, schedule, timezone, max_stories, active, next_due_at, created_at, updated_at)
-          VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)`)
-        .run(platform, chatId, chatTitle ?? null, JSON.stringify([topic]), schedule.text, digest.timezone, digest.maxStories, nextRun(schedule, digest.timezone, now), now, now);
+      this.repo.insert({ platform, chatId, chatTitle: chatTitle ?? null, topics: [topic], schedule: schedule.text, timezone: digest.timezone, maxStories: digest.maxStories, nextDueAt: nextRun(schedule, digest.timezone, now), now });
       return { subscription: this.get(platform, chatId)!, created: true, topic };
     }
     const topics = existing.topics.includes(topic) ? existing.topics : [...existing.topics, topic];
     const next = existing.active ? existing.nextDueAt : nextRun(parseSchedule(existing.schedule), existing.timezone, now);
-    this.db
-      .prepare('UPDATE subscriptions SET topics = ?, active = 1, stop_reason = NULL, next_due_at = ?, chat_title = coalesce(?, chat_title), updated_at = ? WHERE id = ?')
-      .run(JSON.stringify(topics), next, chatTitle ?? null, now, existing.id);
+    this.repo.reactivate(existing.id, topics, next, chatTitle ?? null, now);
     return { subscription: this.get(platform, chatId)!, created: false, topic };
   }
 
@@ -137,17 +98,17 @@ export class SubscriptionService {
     const sub = this.require(platform, chatId);
     const now = this.clock();
     if (!topicQuery || topicQuery.toLowerCase() === 'all') {
-      this.db.prepare("UPDATE subscriptions SET active = 0, stop_reason = 'unsubscribed', updated_at = ? WHERE id = ?").run(now, sub.id);
+      this.repo.deactivate(sub.id, 'unsubscribed', now);
       return { subscription: this.byId(sub.id), stopped: true };
     }
     const topic = this.resolveTopic(topicQuery);
     if (!sub.topics.includes(topic)) throw new CommandError(`This chat is not subscribed to ${topic}. Subscribed: ${sub.topics.join(', ') || 'nothing'}.`);
     const topics = sub.topics.filter((t) => t !== topic);
+    this.repo.setTopics(sub.id, topics, now);
     if (!topics.length) {
-      this.db.prepare("UPDATE subscriptions SET topics = '[]', active = 0, stop_reason = 'unsubscribed', updated_at = ? WHERE id = ?").run(now, sub.id);
+      this.repo.deactivate(sub.id, 'unsubscribed', now);
       return { subscription: this.byId(sub.id), stopped: true };
     }
-    this.db.prepare('UPDATE subscriptions SET topics = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(topics), now, sub.id);
     return { subscription: this.byId(sub.id), stopped: false };
   }
 
@@ -162,9 +123,7 @@ export class SubscriptionService {
       if (err instanceof ScheduleError) throw new CommandError(`${err.message}. Example: schedule daily 08:00`);
       throw err;
     }
-    this.db
-      .prepare('UPDATE subscriptions SET schedule = ?, next_due_at = ?, updated_at = ? WHERE id = ?')
-      .run(schedule.text, nextRun(schedule, sub.timezone, this.clock()), this.clock(), sub.id);
+    this.repo.setSchedule(sub.id, schedule.text, nextRun(schedule, sub.timezone, this.clock()), this.clock());
     return this.byId(sub.id)!;
   }
 
@@ -172,24 +131,98 @@ export class SubscriptionService {
     const sub = this.require(platform, chatId);
     const zone = tz.trim();
     if (!zone || !isValidTimeZone(zone)) throw new CommandError(`"${zone}" is not a time zone; use an IANA name such as Europe/Kyiv or America/New_York.`);
-    this.db
-      .prepare('UPDATE subscriptions SET timezone = ?, next_due_at = ?, updated_at = ? WHERE id = ?')
-      .run(zone, nextRun(parseSchedule(sub.schedule), zone, this.clock()), this.clock(), sub.id);
+    this.repo.setTimezone(sub.id, zone, nextRun(parseSchedule(sub.schedule), zone, this.clock()), this.clock());
     return this.byId(sub.id)!;
+  }
+
+  /**
+   * `alerts 3 [skip-digest|mark]` or `alerts off`: a story is sent as soon as that many outlets
+   * report it. Alerted stories are marked in the digest, or left out of it with `skip-digest`.
+   */
+  setAlerts(platform: Platform, chatId: string, text: string): Subscription {
+    const sub = this.require(platform, chatId);
+    const usage = `Usage: alerts N [skip-digest] (1–${MAX_ALERT_THRESHOLD} outlets) or alerts off, e.g. alerts 3`;
+    const [first = '', option, ...extra] = text.trim().toLowerCase().split(/\s+/).filter(Boolean);
+    if (first === 'off') {
+      if (option) throw new CommandError(usage);
+      this.repo.setAlerts(sub.id, null, false, this.clock());
+      return this.byId(sub.id)!;
+    }
+    const n = /^\d{1,3}$/.test(first) ? Number(first) : NaN;
+    if (!(n >= 1 && n <= MAX_ALERT_THRESHOLD) || extra.length || (option && !['skip-digest', 'mark'].includes(option))) throw new CommandError(usage);
+    this.repo.setAlerts(sub.id, n, option === 'skip-digest', this.clock());
+    return this.byId(sub.id)!;
+  }
+
+  /** `quiet 22:00-07:00 [wait|silent]` or `quiet off`, in the subscription's time zone. */
+  setQuiet(platform: Platform, chatId: string, text: string): Subscription {
+    const sub = this.require(platform, chatId);
+    const usage = 'Usage: quiet HH:MM-HH:MM [wait|silent] or quiet off, e.g. quiet 22:00-07:00 (wait: alerts come when quiet hours end; silent: they come without a sound)';
+    const words = text.trim().split(/\s+/).filter(Boolean);
+    if (words.length === 1 && words[0]!.toLowerCase() === 'off') {
+      this.repo.setQuiet(sub.id, null, this.clock());
+      return this.byId(sub.id)!;
+    }
+    const mode = (words[1] ?? 'wait').toLowerCase();
+    const range = words[0] ? parseQuietRange(words[0]) : undefined;
+    if (!range || words.length > 2 || (mode !== 'wait' && mode !== 'silent')) throw new CommandError(usage);
+    this.repo.setQuiet(sub.id, { ...range, mode }, this.clock());
+    return this.byId(sub.id)!;
+  }
+
+  filters(subscriptionId: number): FilterRow[] {
+    return this.repo.filters(subscriptionId);
+  }
+
+  /** `filter add -word` (leave out stories with it) or `+word` (only stories with it). */
+  addFilter(platform: Platform, chatId: string, text: string): FilterRow {
+    const sub = this.require(platform, chatId);
+    const raw = text.trim().replace(/\s+/g, ' ');
+    const sign = raw[0];
+    const term = raw.slice(1).trim();
+    if ((sign !== '+' && sign !== '-') || !term) throw new CommandError('Start the word with - to leave out stories that have it, or + to get only stories that have it, e.g. filter add -football or filter add +Patriot');
+    if (term.length > MAX_FILTER_CHARS) throw new CommandError(`A filter may have at most ${MAX_FILTER_CHARS} characters (this one has ${term.length}).`);
+    if (!/[\p{L}\p{N}]/u.test(term)) throw new CommandError('A filter needs at least one letter or digit.');
+    const kind = sign === '+' ? 'include' : 'exclude';
+    const existing = this.repo.filters(sub.id);
+    if (existing.some((f) => f.kind === kind && foldForFilter(f.term) === foldForFilter(term))) throw new CommandError(`You already have the filter ${sign}${term}.`);
+    if (existing.length >= MAX_FILTERS) throw new CommandError(`This chat has ${MAX_FILTERS} filters, the most it may have: remove one (filter remove ${existing[0]!.kind === 'include' ? '+' : '-'}${existing[0]!.term}) or clear them (filter clear).`);
+    this.repo.addFilter(sub.id, kind, term, this.clock());
+    return { kind, term };
+  }
+
+  /** `filter remove -word`; CommandError when there is no such filter. */
+  removeFilter(platform: Platform, chatId: string, text: string): FilterRow {
+    const sub = this.require(platform, chatId);
+    const raw = text.trim().replace(/\s+/g, ' ');
+    const kind = raw[0] === '+' ? 'include' : raw[0] === '-' ? 'exclude' : undefined;
+    const term = raw.slice(1).trim();
+    const found = this.repo.filters(sub.id).find((f) => f.kind === kind && foldForFilter(f.term) === foldForFilter(term));
+    if (!kind || !found) throw new CommandError(`No filter ${raw || '(none given)'} here. See them with: filter list`);
+    this.repo.removeFilter(sub.id, found.kind, found.term);
+    return found;
+  }
+
+  clearFilters(platform: Platform, chatId: string): number {
+    return this.repo.clearFilters(this.require(platform, chatId).id);
   }
 
   /** Stops delivery for a reason the platform gave (blocked, chat not found…). */
   deactivate(id: number, reason: string): void {
-    this.db.prepare('UPDATE subscriptions SET active = 0, stop_reason = ?, updated_at = ? WHERE id = ?').run(reason, this.clock(), id);
+    this.repo.deactivate(id, reason, this.clock());
   }
 
   describe(sub: Subscription): string {
     const names = sub.topics.map((id) => this.config.topics.find((t) => t.id === id)?.name ?? id);
     const next = sub.active && sub.nextDueAt ? new Date(sub.nextDueAt).toLocaleString('en-GB', { timeZone: sub.timezone, dateStyle: 'medium', timeStyle: 'short' }) : null;
+    const filters = this.repo.filters(sub.id);
     return [
       `Topics: ${names.join(', ') || 'none'}`,
       `Schedule: ${sub.schedule} (${sub.timezone})${next ? `, next digest ${next}` : ''}`,
       `Up to ${sub.maxStories} stories per digest`,
+      `Alerts: ${sub.alertThreshold === null ? 'off' : `when ${sub.alertThreshold} ${sub.alertThreshold === 1 ? 'outlet reports' : 'outlets report'} a story; alerted stories ${sub.alertSkipDigest ? 'left out of' : 'marked in'} the digest`}`,
+      `Quiet hours: ${sub.quiet ? `${sub.quiet.start}–${sub.quiet.end} (${sub.timezone}), alerts ${sub.quiet.mode === 'wait' ? 'wait until the end' : 'come silently'}` : 'none'}`,
+      `Filters: ${filters.length ? filters.map(filterText).join(', ') : 'none'}`,
       sub.active ? 'Status: active' : `Status: stopped${sub.stopReason ? ` (${sub.stopReason})` : ''}`,
     ].join('\n');
   }
@@ -199,4 +232,9 @@ export class SubscriptionService {
     if (!sub) throw new CommandError('This chat has no subscription yet. Subscribe first, e.g. subscribe ' + this.config.topics[0]!.id);
     return sub;
   }
+}
+
+/** A filter as the user writes it: +word or -word. */
+export function filterText(f: FilterRow): string {
+  return `${f.kind === 'include' ? '+' : '-'}${f.term}`;
 }

@@ -11,13 +11,15 @@ export interface Posted {
 }
 
 /**
- * A local Slack Web API (`slackApiUrl`): auth.test and chat.postMessage with Slack's limits
+ * A local Slack Web API (`slackApiUrl`): auth.test, chat.postMessage and chat.update with Slack's limits
  * enforced (text fallback, ≤ 50 blocks, ≤ 3,000 characters per section), and channel failures on demand.
  */
 export class FakeSlack {
   readonly posted: Posted[] = [];
   readonly notInChannel = new Set<string>();
   readonly notFound = new Set<string>();
+  /** chat.update calls that changed a message, in order; the message in `posted` shows the new text. */
+  readonly updates: { channel: string; ts: string; text: string }[] = [];
   rateLimitNext = 0;
   retryAfter = 20;
   /** Answer chat.postMessage with 500 this many times, echoing the request's Authorization header (a hostile proxy). */
@@ -50,6 +52,12 @@ export class FakeSlack {
   }
 
 
+  /** Someone deleted a posted message: chat.update answers message_not_found. */
+  deleteMessage(channel: string, ts: string): void {
+    const i = this.posted.findIndex((p) => p.channel === channel && p.ts === ts);
+    if (i >= 0) this.posted.splice(i, 1);
+  }
+
   async stop(): Promise<void> {
     this.server.closeAllConnections();
     await new Promise<void>((r) => this.server.close(() => r()));
@@ -71,6 +79,14 @@ export class FakeSlack {
       res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(payload));
     };
     if (method === 'auth.test') return send({ ok: true, url: 'https://test.slack.com/', team: 'Test', user: 'news-digest', team_id: 'T1', user_id: 'U0BOT', bot_id: 'B1' });
+    if (method === 'chat.update') {
+      const msg = this.posted.find((p) => p.channel === String(body.channel) && p.ts === String(body.ts));
+      if (!msg) return send({ ok: false, error: 'message_not_found' });
+      msg.text = String(body.text ?? '');
+      msg.blocks = (typeof body.blocks === 'string' ? JSON.parse(body.blocks) : (body.blocks ?? [])) as Posted['blocks'];
+      this.updates.push({ channel: msg.channel, ts: msg.ts, text: msg.text });
+      return send({ ok: true, channel: msg.channel, ts: msg.ts });
+    }
     if (method !== 'chat.postMessage') return send({ ok: false, error: 'unknown_method' });
     if (this.rateLimitNext > 0) {
       this.rateLimitNext--;

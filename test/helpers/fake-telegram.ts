@@ -7,6 +7,7 @@ export interface SentMessage {
   text: string;
   parse_mode?: string;
   link_preview_options?: { is_disabled?: boolean };
+  disable_notification?: boolean;
   message_id: number;
   at: number;
 }
@@ -35,7 +36,7 @@ export function telegramHtmlError(text: string): string | null {
 }
 
 /**
- * A local Telegram Bot API: what grammY calls (getMe, setMyCommands, sendMessage, getChatMember,
+ * A local Telegram Bot API: what grammY calls (getMe, setMyCommands, sendMessage, editMessageText, getChatMember,
  * setWebhook, deleteWebhook, getUpdates), with the real limits enforced and failures on demand.
  */
 export class FakeTelegram {
@@ -56,7 +57,7 @@ export class FakeTelegram {
   /** Drop the connection of this many sendMessage calls without answering (a network error). */
   resetNext = 0;
   /** Edits of sent messages (editMessageText), in order; the message in `sent` shows the new text. */
-  readonly edits: { chat_id: string; message_id: number; text: string }[] = [];
+  readonly edits: { chat_id: string; message_id: number; text: string; at: number }[] = [];
   private readonly holds = new Holds<[chat: string, text: string]>();
   /** Never answer sendMessage calls whose text contains this (a process killed mid-send). */
   hangOn: string | undefined;
@@ -95,6 +96,19 @@ export class FakeTelegram {
     return this.holds.hold(match);
   }
 
+
+  /** The reader deleted a message: editing it fails as Telegram does. */
+  deleteMessage(chat: string | number, messageId: number): void {
+    const i = this.sent.findIndex((m) => m.chat_id === String(chat) && m.message_id === messageId);
+    if (i >= 0) this.sent.splice(i, 1);
+  }
+
+  /** Messages and edits in the second before `now`, and whether `chat` had one in it (the enforced limits). */
+  private overLimit(chat: string, now: number): boolean {
+    const recent = (at: number) => at > now - 1000;
+    const toChat = this.sent.some((s) => s.chat_id === chat && recent(s.at)) || this.edits.some((e) => e.chat_id === chat && recent(e.at));
+    return toChat || this.sent.filter((s) => recent(s.at)).length + this.edits.filter((e) => recent(e.at)).length >= 30;
+  }
 
   messagesTo(chat: string | number): SentMessage[] {
     return this.sent.filter((m) => m.chat_id === String(chat));
@@ -169,16 +183,20 @@ export class FakeTelegram {
           if (problem) return error(400, problem);
         }
         const now = this.clock();
-        if (this.enforceRates) {
-          const lastToChat = this.sent.findLast((s) => s.chat_id === chat);
-          const lastSecond = this.sent.filter((s) => s.at > now - 1000).length;
-          if ((lastToChat && now - lastToChat.at < 1000) || lastSecond >= 30) {
-            this.rateLimited++;
-            return error(429, 'Too Many Requests: retry after 1', { retry_after: 1 });
-          }
+        if (this.enforceRates && this.overLimit(chat, now)) {
+          this.rateLimited++;
+          return error(429, 'Too Many Requests: retry after 1', { retry_after: 1 });
         }
         const message_id = this.nextId++;
-        this.sent.push({ chat_id: chat, text, parse_mode: body.parse_mode as string, link_preview_options: body.link_preview_options as { is_disabled?: boolean }, message_id, at: now });
+        this.sent.push({
+          chat_id: chat,
+          text,
+          parse_mode: body.parse_mode as string,
+          link_preview_options: body.link_preview_options as { is_disabled?: boolean },
+          ...(body.disable_notification !== undefined ? { disable_notification: Boolean(body.disable_notification) } : {}),
+          message_id,
+          at: now,
+        });
         return ok({ message_id, date: Math.floor(now / 1000), chat: { id: Number(chat), type: 'private' }, text });
       }
       case 'editMessageText': {
@@ -186,13 +204,18 @@ export class FakeTelegram {
         const text = String(body.text ?? '');
         const msg = this.sent.find((s) => s.chat_id === chat && s.message_id === Number(body.message_id));
         if (!msg) return error(400, 'Bad Request: message to edit not found');
+        if (msg.text === text) return error(400, 'Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message');
+        if (this.enforceRates && this.overLimit(chat, this.clock())) {
+          this.rateLimited++;
+          return error(429, 'Too Many Requests: retry after 1', { retry_after: 1 });
+        }
         if (text.length > 4096) return error(400, 'Bad Request: MESSAGE_TOO_LONG');
         if (body.parse_mode === 'HTML') {
           const problem = telegramHtmlError(text);
           if (problem) return error(400, problem);
         }
         msg.text = text;
-        this.edits.push({ chat_id: chat, message_id: msg.message_id, text });
+        this.edits.push({ chat_id: chat, message_id: msg.message_id, text, at: this.clock() });
         return ok({ message_id: msg.message_id, date: Math.floor(this.clock() / 1000), chat: { id: Number(chat), type: 'private' }, text });
       }
       default:

@@ -1,7 +1,7 @@
-import type { Digest } from '../../digest/model.js';
+import type { Alert, Digest } from '../../digest/model.js';
 import type { DeliveryAdapter, DeliveryFailure } from '../../delivery/types.js';
 import { errorText } from '../../redact.js';
-import { renderText } from './render.js';
+import { renderAlertText, renderText } from './render.js';
 
 /** Prints digests to stdout: the adapter in use when no chat token is configured. */
 export class ConsoleAdapter implements DeliveryAdapter {
@@ -15,9 +15,18 @@ export class ConsoleAdapter implements DeliveryAdapter {
     return [renderText(digest)];
   }
 
+  renderAlert(alert: Alert): string {
+    return renderAlertText(alert);
+  }
+
   async send(_chatId: string, payload: unknown): Promise<string> {
     this.write(`\n${String(payload)}`);
     return `console-${++this.count}`;
+  }
+
+  /** A console cannot rewrite what it printed: the new text is printed, marked as an update. */
+  async edit(_chatId: string, messageId: string, payload: unknown): Promise<void> {
+    this.write(`\n(update of ${messageId}) ${String(payload)}`);
   }
 
   classify(err: unknown): DeliveryFailure {

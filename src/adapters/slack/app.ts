@@ -1,7 +1,8 @@
 import { format } from 'node:util';
 import { App, LogLevel, type Logger as BoltLogger } from '@slack/bolt';
 import { clip, stripInvisible } from '../../digest/format.js';
-import type { Digest } from '../../digest/model.js';
+import { ChatCommands } from '../../digest/chat-commands.js';
+import type { Alert, Digest } from '../../digest/model.js';
 import { CommandError, commandArgument, type SubscriptionService } from '../../digest/subscriptions.js';
 import type { DeliveryAdapter, DeliveryFailure } from '../../delivery/types.js';
 import type { Logger } from '../../logger.js';
@@ -10,7 +11,7 @@ import { SCHEDULE_HELP } from '../../scheduler/schedule.js';
 import { BackgroundTasks } from '../background.js';
 import type { DigestTrigger } from '../telegram/bot.js';
 import { signedRequestReceiver } from './receiver.js';
-import { escapeMrkdwn, renderSlack, type SlackMessage } from './render.js';
+import { escapeMrkdwn, renderSlack, renderSlackAlert, type SlackMessage } from './render.js';
 
 export interface SlackOptions {
   botToken: string;
@@ -22,6 +23,9 @@ export interface SlackOptions {
   port: number;
 }
 
+/** chat.update errors meaning the alert to edit was deleted or can no longer be edited. */
+const GONE = new Set(['message_not_found', 'cant_update_message', 'edit_window_closed']);
+
 /** Channel errors after which posting there can never work until someone acts. */
 const PERMANENT = new Set(['channel_not_found', 'not_in_channel', 'account_inactive', 'is_archived', 'invalid_auth', 'token_revoked', 'missing_scope', 'restricted_action']);
 
@@ -31,6 +35,9 @@ export const SLACK_HELP = `*/digest* sends this channel a short digest of the ne
 • \`/digest now\` — the digest now
 • \`/digest schedule daily 08:00\` — ${SCHEDULE_HELP}
 • \`/digest timezone Europe/Kyiv\` — the channel's time zone
+• \`/digest alerts 3\` — post a story as soon as 3 outlets report it, updated in place as more join (\`skip-digest\` leaves alerted stories out of the digest; \`off\`)
+• \`/digest quiet 22:00-07:00 [wait|silent]\` — quiet hours for alerts; \`/digest quiet off\`
+• \`/digest filter add -word\` / \`add +word\` / \`list\` / \`clear\` — leave out stories with a word, or get only those with it
 • \`/digest settings\` — what this channel gets`;
 
 /**
@@ -59,6 +66,7 @@ export class SlackAdapter implements DeliveryAdapter {
   /** The port Bolt's HTTP receiver listens on (0 in the options picks a free one). */
   port: number | undefined;
   private readonly tasks: BackgroundTasks;
+  private readonly chat: ChatCommands;
 
   constructor(
     private readonly options: SlackOptions,
@@ -68,6 +76,7 @@ export class SlackAdapter implements DeliveryAdapter {
   ) {
     registerSecret(options.botToken, options.appToken, options.signingSecret);
     this.tasks = new BackgroundTasks(log);
+    this.chat = new ChatCommands(subscriptions);
     const child = log.child({ module: 'slack' });
     // Bolt's messages, formatted as console.log would (objects shown, not "[object Object]").
     const logger: BoltLogger = {
@@ -141,11 +150,25 @@ export class SlackAdapter implements DeliveryAdapter {
     return renderSlack(digest);
   }
 
+  renderAlert(alert: Alert): SlackMessage {
+    return renderSlackAlert(alert);
+  }
+
+  /** Slack has no silent post: quiet hours in silent mode post as usual (channels notify by their own settings). */
   async send(channel: string, payload: unknown): Promise<string> {
     const msg = payload as SlackMessage;
     try {
       const res = await this.app.client.chat.postMessage({ channel, text: msg.text, blocks: msg.blocks as never, unfurl_links: false, unfurl_media: false });
       return String(res.ts);
+    } catch (err) {
+      throw redactError(err);
+    }
+  }
+
+  async edit(channel: string, ts: string, payload: unknown): Promise<void> {
+    const msg = payload as SlackMessage;
+    try {
+      await this.app.client.chat.update({ channel, ts, text: msg.text, blocks: msg.blocks as never });
     } catch (err) {
       throw redactError(err);
     }
@@ -163,6 +186,7 @@ export class SlackAdapter implements DeliveryAdapter {
       const code = e.data?.error ?? 'unknown_error';
       if (code === 'ratelimited') return { kind: 'rate-limited', retryAfterMs: 1000, message: code };
       if (PERMANENT.has(code)) return { kind: 'permanent', reason: code, message: code };
+      if (GONE.has(code)) return { kind: 'gone', message: code };
       if (code === 'internal_error' || code === 'fatal_error' || code === 'service_unavailable' || code === 'request_timeout') return { kind: 'transient', message: code };
       return { kind: 'rejected', message: code };
     }
@@ -199,12 +223,19 @@ export class SlackAdapter implements DeliveryAdapter {
           const s = subs.get('slack', channelId);
           return { text: s ? subs.describe(s) : 'This channel has no subscription yet: `/digest subscribe`.' };
         }
+        case 'alerts':
+          return { text: this.chat.alerts('slack', channelId, arg) };
+        case 'quiet':
+          return { text: this.chat.quiet('slack', channelId, arg) };
+        case 'filter':
+        case 'filters':
+          return { text: this.chat.filter('slack', channelId, arg) };
         case 'topics':
           return { text: subs.topics().map((t) => `• *${t.id}* — ${t.name}`).join('\n') };
         case 'help':
           return { text: SLACK_HELP };
         default:
-          return { text: `Unknown subcommand "${clip(sub, 40)}". Usage: /digest subscribe|unsubscribe|now|schedule|timezone|settings|topics|help, e.g. /digest subscribe` };
+          return { text: `Unknown subcommand "${clip(sub, 40)}". Usage: /digest subscribe|unsubscribe|now|schedule|timezone|alerts|quiet|filter|settings|topics|help, e.g. /digest subscribe` };
       }
     } catch (err) {
       if (err instanceof CommandError) return { text: err.message };

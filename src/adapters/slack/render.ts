@@ -1,5 +1,5 @@
-import type { Digest, DigestStory } from '../../digest/model.js';
-import { SOURCES_LINE_OVERHEAD, cleanDigest, clip, digestSubtitle, fitSources, fitStory, linkable, storyBadge, storyText } from '../../digest/format.js';
+import type { Alert, Digest, DigestStory } from '../../digest/model.js';
+import { SOURCES_LINE_OVERHEAD, alertBadge, cleanAlert, cleanDigest, clip, digestSubtitle, fitSources, fitStory, linkable, storyBadge, storyText } from '../../digest/format.js';
 
 export const SLACK_MAX_BLOCKS = 50;
 export const SLACK_MAX_SECTION = 3000;
@@ -95,4 +95,15 @@ export function renderSlack(digest: Digest): SlackMessage[] {
   current.blocks.push(context);
   drafts.push(current);
   return drafts.map((m, i) => ({ text: fallback(i === 0 ? d.title : undefined, m.lines), blocks: m.blocks }));
+}
+
+/** A breaking-story alert as one Slack message (one section, with a plain fallback); edits render the same. */
+export function renderSlackAlert(alert: Alert): SlackMessage {
+  const s = fitStory(cleanAlert(alert).story, LIMITS, mrkdwnCost);
+  const head = `:zap: *${escapeMrkdwn(s.headline)}* _(${escapeMrkdwn(alertBadge(s))})_`;
+  const summary = escapeMrkdwn(s.summary);
+  const { links, more } = fitSources(s, sourceLink, SLACK_MAX_SECTION - head.length - summary.length - SOURCES_LINE_OVERHEAD);
+  const sources = links ? `Sources: ${links}${more ? ` and ${more} more` : ''}` : '';
+  const section = { type: 'section', text: { type: 'mrkdwn', text: [head, summary, sources].filter(Boolean).join('\n') } };
+  return { text: fallback(undefined, [`${clip(s.headline, LIMITS.fallbackHeadline)} (${alertBadge(s)})`]), blocks: [section] };
 }

@@ -2,14 +2,15 @@ import { Bot, GrammyError, HttpError, type Context } from 'grammy';
 import { autoRetry } from '@grammyjs/auto-retry';
 import type http from 'node:http';
 import { stripInvisible } from '../../digest/format.js';
-import type { Digest } from '../../digest/model.js';
+import { ChatCommands } from '../../digest/chat-commands.js';
+import type { Alert, Digest } from '../../digest/model.js';
 import { CommandError, commandArgument, type SubscriptionService } from '../../digest/subscriptions.js';
-import type { DeliveryAdapter, DeliveryFailure } from '../../delivery/types.js';
+import type { DeliveryAdapter, DeliveryFailure, SendOptions } from '../../delivery/types.js';
 import type { Logger } from '../../logger.js';
 import { errorText, redact, redactError, redactFields, registerSecret } from '../../redact.js';
 import { SCHEDULE_HELP } from '../../scheduler/schedule.js';
 import { BackgroundTasks } from '../background.js';
-import { TELEGRAM_MAX_CHARS, escapeHtml, renderTelegram } from './render.js';
+import { TELEGRAM_MAX_CHARS, escapeHtml, renderTelegram, renderTelegramAlert } from './render.js';
 import { readUpdate } from './webhook.js';
 
 export interface TelegramOptions {
@@ -37,6 +38,9 @@ export const COMMANDS = [
   { command: 'digest', description: 'Send the digest now' },
   { command: 'schedule', description: 'When digests come: /schedule daily 08:00' },
   { command: 'timezone', description: 'Your time zone: /timezone Europe/Kyiv' },
+  { command: 'alerts', description: 'Breaking stories at once: /alerts 3 [skip-digest] | off' },
+  { command: 'quiet', description: 'Quiet hours for alerts: /quiet 22:00-07:00 [wait|silent] | off' },
+  { command: 'filter', description: 'Word filters: /filter add -word | add +word | list | clear' },
   { command: 'settings', description: 'Show this chat’s subscription' },
   { command: 'help', description: 'How to use this bot' },
 ];
@@ -61,7 +65,14 @@ function fitReply(html: string): string {
   return `${text.slice(0, cut > 0 ? cut : 0)}\n…`;
 }
 
-const CHANGES_SETTINGS = new Set(['start', 'subscribe', 'unsubscribe', 'digest', 'schedule', 'timezone']);
+const CHANGES_SETTINGS = new Set(['start', 'subscribe', 'unsubscribe', 'digest', 'schedule', 'timezone', 'alerts', 'quiet', 'filter']);
+/** Whether a command changes settings: the bare forms only show them (`/alerts`, `/filter list`). */
+function changesSettings(name: string, arg: string): boolean {
+  if (!CHANGES_SETTINGS.has(name)) return false;
+  if (name === 'alerts' || name === 'quiet') return arg.trim() !== '';
+  if (name === 'filter') return !/^(list)?$/i.test(arg.trim());
+  return true;
+}
 
 const HELP = `I send a short digest of the news on your topics, once per story, with the outlets that reported it.
 
@@ -70,6 +81,9 @@ const HELP = `I send a short digest of the news on your topics, once per story, 
 /digest — the digest now
 /schedule ${SCHEDULE_HELP.split(' | ').slice(0, 4).join(' | ')} | off
 /timezone Area/City — e.g. /timezone Europe/Kyiv
+/alerts 3 — post a story as soon as 3 outlets report it, updated in place as more join; /alerts 3 skip-digest leaves alerted stories out of the digest; /alerts off
+/quiet 22:00-07:00 [wait|silent] — quiet hours for alerts (wait: held until the end; silent: no sound); /quiet off
+/filter add -word — leave out stories with a word; /filter add +word — only stories with it; /filter list; /filter clear
 /settings — what this chat gets
 In groups, only administrators can change the settings.`;
 
@@ -110,12 +124,26 @@ export class TelegramAdapter implements DeliveryAdapter {
     return renderTelegram(digest);
   }
 
-  async send(chatId: string, payload: unknown): Promise<string> {
+  renderAlert(alert: Alert): string {
+    return renderTelegramAlert(alert);
+  }
+
+  async send(chatId: string, payload: unknown, options: SendOptions = {}): Promise<string> {
     try {
-      const msg = await this.bot.api.sendMessage(chatId, String(payload), { parse_mode: 'HTML', link_preview_options: { is_disabled: true } });
+      const msg = await this.bot.api.sendMessage(chatId, String(payload), { parse_mode: 'HTML', link_preview_options: { is_disabled: true }, ...(options.silent ? { disable_notification: true } : {}) });
       return String(msg.message_id);
     } catch (err) {
       // grammY's network errors quote the request URL, which carries the bot token.
+      throw redactError(err);
+    }
+  }
+
+  async edit(chatId: string, messageId: string, payload: unknown): Promise<void> {
+    try {
+      await this.bot.api.editMessageText(chatId, Number(messageId), String(payload), { parse_mode: 'HTML', link_preview_options: { is_disabled: true } });
+    } catch (err) {
+      // The message already shows this text (an edit sent again after a restart): done.
+      if (err instanceof GrammyError && err.error_code === 400 && /message is not modified/i.test(err.description)) return;
       throw redactError(err);
     }
   }
@@ -133,6 +161,7 @@ export class TelegramAdapter implements DeliveryAdapter {
         const reason = /blocked/i.test(description) ? 'blocked by the user' : /kicked/i.test(description) ? 'bot removed from the chat' : /deactivated/i.test(description) ? 'user deactivated' : 'forbidden';
         return { kind: 'permanent', reason, message: description };
       }
+      if (err.error_code === 400 && /message to edit not found|message can't be edited|MESSAGE_ID_INVALID/i.test(description)) return { kind: 'gone', message: description };
       if (err.error_code === 400 && /chat not found|group chat was upgraded|have no rights|not enough rights|channel_private/i.test(description)) {
         return { kind: 'permanent', reason: /chat not found/i.test(description) ? 'chat not found' : description, message: description };
       }
@@ -199,7 +228,7 @@ export class TelegramAdapter implements DeliveryAdapter {
     const guarded = (name: string, handler: (ctx: Context, chatId: string, arg: string) => Promise<string | Reply>) =>
       this.bot.command(name, async (ctx) => {
         const chatId = String(ctx.chat.id);
-        if (CHANGES_SETTINGS.has(name) && !(await this.mayChangeSettings(ctx))) {
+        if (changesSettings(name, typeof ctx.match === 'string' ? ctx.match : '') && !(await this.mayChangeSettings(ctx))) {
           await reply(ctx, 'Sorry, only the administrators of this group can change its digest settings.');
           return;
         }
@@ -265,6 +294,10 @@ export class TelegramAdapter implements DeliveryAdapter {
         },
       };
     });
+    const chat = new ChatCommands(subs);
+    guarded('alerts', async (_ctx, chatId, arg) => escapeHtml(chat.alerts('telegram', chatId, arg)));
+    guarded('quiet', async (_ctx, chatId, arg) => escapeHtml(chat.quiet('telegram', chatId, arg)));
+    guarded('filter', async (_ctx, chatId, arg) => escapeHtml(chat.filter('telegram', chatId, arg)));
     guarded('help', async () => escapeHtml(HELP));
   }
 

@@ -1,5 +1,5 @@
-import type { Digest, DigestStory } from '../../digest/model.js';
-import { SOURCES_LINE_OVERHEAD, cleanDigest, clip, digestSubtitle, fitSources, fitStory, linkable, storyBadge, storyText } from '../../digest/format.js';
+import type { Alert, Digest, DigestStory } from '../../digest/model.js';
+import { SOURCES_LINE_OVERHEAD, alertBadge, cleanAlert, cleanDigest, clip, digestSubtitle, fitSources, fitStory, linkable, storyBadge, storyText } from '../../digest/format.js';
 
 export const TELEGRAM_MAX_CHARS = 4096;
 
@@ -60,4 +60,18 @@ export function renderTelegram(digest: Digest, max = TELEGRAM_MAX_CHARS): string
   }
   messages.push(current);
   return messages;
+}
+
+/**
+ * A breaking-story alert as one Telegram HTML message: the headline, how many outlets report it
+ * now, the summary and the linked sources. Its edits render the same way with the story as it is
+ * then, so the message grows in place.
+ */
+export function renderTelegramAlert(alert: Alert, max = TELEGRAM_MAX_CHARS): string {
+  const s = fitStory(cleanAlert(alert).story, LIMITS, htmlCost);
+  const head = `⚡ <b>${escapeHtml(s.headline)}</b>\n<i>${escapeHtml(alertBadge(s))}</i>`;
+  const summary = escapeHtml(s.summary);
+  const { links, more } = fitSources(s, sourceHtml, max - head.length - summary.length - SOURCES_LINE_OVERHEAD);
+  const sources = links ? `Sources: ${links}${more ? ` and ${more} more` : ''}` : '';
+  return [head, summary, sources].filter(Boolean).join('\n');
 }

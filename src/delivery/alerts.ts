@@ -1,0 +1,106 @@
+import type { LoadedConfig } from '../config/load.js';
+import { AlertRepo } from '../db/alerts.js';
+import type { DB } from '../db/open.js';
+import { OutboxRepo } from '../db/outbox.js';
+import { alertStory } from '../digest/build.js';
+import { StoryFilter } from '../digest/filters.js';
+import type { Alert, DigestStory } from '../digest/model.js';
+import { quietUntil } from '../digest/quiet-hours.js';
+import type { Subscription, SubscriptionService } from '../digest/subscriptions.js';
+
+/** One alert message is edited at most this often: a story picked up by 20 outlets in an hour is 6 edits, not 20. */
+export const EDIT_INTERVAL_MS = 10 * 60_000;
+/** A story first reported longer ago is not breaking news: turning alerts on never floods a chat with old stories. */
+export const ALERT_MAX_AGE_MS = 48 * 3_600_000;
+
+export interface QueuedAlerts {
+  alerts: number;
+  edits: number;
+}
+
+/**
+ * Queues breaking-story alerts and their edits into the outbox, where the sender delivers them
+ * like digests (leases, pacing, retries). An alert is keyed "alert:<story>" and an edit
+ * "edit:<story>:<outlets>" per subscription, so however often this runs and however many workers
+ * run it, a story is alerted once per chat and each growth is edited in once.
+ */
+export class AlertQueue {
+  private readonly alerts: AlertRepo;
+  private readonly outbox: OutboxRepo;
+
+  constructor(
+    private readonly db: DB,
+    private readonly config: LoadedConfig,
+    private readonly subscriptions: SubscriptionService,
+    private readonly clock: () => number = Date.now,
+  ) {
+    this.alerts = new AlertRepo(db);
+    this.outbox = new OutboxRepo(db);
+  }
+
+  /** Finds what is due now and queues it, in one write transaction. */
+  queue(): QueuedAlerts {
+    const now = this.clock();
+    const result: QueuedAlerts = { alerts: 0, edits: 0 };
+    // Per run: every subscriber of a story gets the same rendering of it, built once.
+    const stories = new Map<number, DigestStory | undefined>();
+    const story = (id: number) => (stories.has(id) ? stories.get(id) : stories.set(id, alertStory(this.db, id)).get(id));
+    const subs = new Map<number, { sub: Subscription; filter: StoryFilter } | undefined>();
+    const subscription = (id: number) => {
+      if (!subs.has(id)) {
+        const sub = this.subscriptions.byId(id);
+        subs.set(id, sub && { sub, filter: new StoryFilter(this.subscriptions.filters(id)) });
+      }
+      return subs.get(id);
+    };
+    this.outbox.immediate(() => {
+      for (const due of this.alerts.alertsDue(now - ALERT_MAX_AGE_MS)) {
+        const entry = subscription(due.subscriptionId);
+        const s = story(due.storyId);
+        if (!entry || !s || !entry.filter.passes(due)) continue;
+        const quiet = entry.sub.quiet ? quietUntil(entry.sub.quiet, entry.sub.timezone, now) : null;
+        const id = this.outbox.insertDigest({
+          subscriptionId: due.subscriptionId,
+          windowKey: `alert:${due.storyId}`,
+          windowStart: now,
+          windowEnd: now,
+          model: JSON.stringify(this.alert(entry.sub, s, now)),
+          status: 'pending',
+          now,
+          kind: 'alert',
+          storyId: due.storyId,
+          // Quiet hours: wait for their end, or go now without a sound.
+          silent: quiet !== null && entry.sub.quiet!.mode === 'silent',
+          notBefore: quiet !== null && entry.sub.quiet!.mode === 'wait' ? quiet : undefined,
+        });
+        if (id !== undefined && this.alerts.insert(due.subscriptionId, due.storyId, id, s.sourceCount, now)) result.alerts++;
+      }
+      for (const due of this.alerts.editsDue(now - ALERT_MAX_AGE_MS, now - EDIT_INTERVAL_MS)) {
+        const entry = subscription(due.subscriptionId);
+        const s = story(due.storyId);
+        if (!entry || !s) continue;
+        // Edits never notify, so quiet hours do not hold them.
+        const id = this.outbox.insertDigest({
+          subscriptionId: due.subscriptionId,
+          windowKey: `edit:${due.storyId}:${due.sourceCount}`,
+          windowStart: now,
+          windowEnd: now,
+          model: JSON.stringify(this.alert(entry.sub, s, now)),
+          status: 'pending',
+          now,
+          kind: 'edit',
+          storyId: due.storyId,
+          targetMessageId: due.messageId,
+        });
+        this.alerts.markEdited(due.subscriptionId, due.storyId, due.sourceCount, now);
+        if (id !== undefined) result.edits++;
+      }
+    });
+    return result;
+  }
+
+  private alert(sub: Subscription, story: DigestStory, now: number): Alert {
+    const topic = this.config.topics.find((t) => t.id === story.topic);
+    return { subscriptionId: sub.id, topic: { id: story.topic, name: topic?.name ?? story.topic }, timezone: sub.timezone, generatedAt: now, story };
+  }
+}
