@@ -31,7 +31,7 @@ export class StoryGrower {
   /** `outlet` reports the story now. */
   report(storyId: number, outlet: string, title?: string): void {
     const now = this.clock();
-    const slug = outlet.toLowerCase().replace(/[^a-z0-9]+/g, '-');
+    const slug = /^[\w .-]+$/.test(outlet) ? outlet.toLowerCase().replace(/[^a-z0-9]+/g, '-') : Buffer.from(outlet).toString('hex');
     this.db.prepare("INSERT INTO feeds (url, title, origin, created_at) VALUES (?, ?, 'user', ?) ON CONFLICT(url) DO NOTHING").run(`https://${slug}.example/feed`, outlet, now);
     const feedId = this.db.prepare('SELECT id FROM feeds WHERE url = ?').pluck().get(`https://${slug}.example/feed`) as number;
     const url = `https://${slug}.example/news/${++seq}`;
