@@ -4,6 +4,7 @@ const all: Record<string, () => Promise<void>> = {
   ingest: async () => (await import('./ingest.js')).benchIngest(),
   stories: async () => (await import('./stories.js')).benchStories(),
   fanout: async () => (await import('./fanout.js')).benchFanout(),
+  alerts: async () => (await import('./alerts.js')).benchAlerts(),
   summaries: async () => (await import('./summaries.js')).benchSummaries(),
   pipeline: async () => (await import('./pipeline.js')).benchPipeline(),
   web: async () => (await import('./web.js')).benchWeb(),
