@@ -1,5 +1,5 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,13 +9,6 @@ import { createApp } from '../src/app.js';
 import { silentLogger } from '../src/logger.js';
 import { FeedRepo } from '../src/db/feeds.js';
 
-const PAGE = (i: number) =>
-  `<!DOCTYPE html><html><body><article><h1>Report ${i}</h1>${Array.from({ length: 6 }, (_, p) => `<p>Paragraph ${p} of report ${i}: officials said the Patriot air defense battery would reach Ukraine within weeks, with crews trained abroad and interceptors drawn from existing stocks.</p>`).join('')}</article></body></html>`;
-
-const countries = ['Germany', 'Japan', 'Spain', 'the Netherlands', 'Romania', 'Sweden', 'Norway', 'Poland', 'Denmark', 'Canada', 'Italy', 'Greece'];
-const acts = ['pledges a Patriot battery to Ukraine', 'sends PAC-3 interceptors to Kyiv', 'signs an air defense deal for Ukraine', 'trains Ukrainian Patriot crews', 'delivers IRIS-T launchers to Ukraine'];
-const other = ['Council approves new bus lanes', 'Football club signs striker', 'Bakery wins regional prize', 'Storm closes mountain roads', 'Museum opens modern art wing', 'Central bank holds rates'];
-
 /**
  * The whole path of a poll (fetch, parse, store, topics, term statistics, page fetches for thin
  * on-topic items, stories, summaries) on `feeds` local feeds × `items` items, ~5% on the topic,
@@ -23,26 +16,12 @@ const other = ['Council approves new bus lanes', 'Football club signs striker', 
  * peak RSS and the split by stage.
  */
 export async function benchPipeline(feeds = 1000, items = 50): Promise<void> {
-  const server = http.createServer((req, res) => {
-    const url = req.url ?? '';
-    const page = /^\/page\/(\d+)$/.exec(url);
-    if (page) return void res.writeHead(200, { 'content-type': 'text/html' }).end(PAGE(Number(page[1])));
-    const f = Number(/^\/feed\/(\d+)\.xml$/.exec(url)?.[1]);
-    if (!Number.isInteger(f)) return void res.writeHead(404).end();
-    const body = Array.from({ length: items }, (_, j) => {
-      const n = f * items + j;
-      const on = n % 20 === 0;
-      const thin = on && n % 40 === 0;
-      const title = on ? `${countries[(n / 20) % countries.length]} ${acts[Math.floor(n / 240) % acts.length]}` : `${other[n % other.length]} (${f}-${j})`;
-      const description = thin ? 'Patriot air defense for Ukraine.' : `${title}. Officials gave details of the plan, its cost and its timing to reporters on ${n % 7 === 0 ? 'Monday' : 'Tuesday'}, saying more would follow.`;
-      const link = thin ? `http://127.0.0.1:${port}/page/${n}` : `https://n${f}.example/${j}`;
-      return `<item><title>${title}</title><link>${link}</link><guid>f${f}-${j}</guid><pubDate>${new Date(Date.UTC(2026, 2, 1) + (n % 4000) * 120_000).toUTCString()}</pubDate><description>${description}</description></item>`;
-    }).join('');
-    res.writeHead(200, { 'content-type': 'application/rss+xml' }).end(`<?xml version="1.0"?><rss version="2.0"><channel><title>Desk ${f}</title>${body}</channel></rss>`);
+  // The feeds are served by another process, so the CPU and memory measured are the pipeline's.
+  const farm = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./pipeline-feeds.ts', import.meta.url)), String(items)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    farm.once('error', reject);
+    farm.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
   });
-  server.keepAliveTimeout = 60_000;
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as AddressInfo).port;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'nd-pipe-'));
   const base = loadConfig(path.resolve('config/default.yaml'), {});
   const file = path.join(dir, 'config.yaml');
@@ -75,6 +54,6 @@ export async function benchPipeline(feeds = 1000, items = 50): Promise<void> {
   console.log(`  ${processed} processed, ${q('SELECT count(*) FROM article_topics WHERE relevant = 1')} on topic, ${q('SELECT count(*) FROM articles WHERE page_text IS NOT NULL')} pages fetched, ${q('SELECT count(*) FROM stories')} stories`);
   console.log(`  by stage (wall): ${stages.join(', ')}`);
   app.close();
-  server.close();
+  farm.kill();
   rmSync(dir, { recursive: true, force: true });
 }

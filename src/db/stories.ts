@@ -70,6 +70,11 @@ export class StoryRepo {
     return (prepared(this.db, 'SELECT max(thread_id) FROM story_articles').pluck().get() as number | null) ?? 0;
   }
 
+  /** SQLite's `data_version`: changes when another connection commits to the database. */
+  dataVersion(): number {
+    return this.db.pragma('data_version', { simple: true }) as number;
+  }
+
   /** Of the given stories, those some subscriber has already been sent. */
   deliveredAmong(ids: number[]): Set<number> {
     const rows = prepared(this.db, 'SELECT DISTINCT story_id FROM subscription_stories WHERE story_id IN (SELECT value FROM json_each(?))')

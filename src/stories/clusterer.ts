@@ -24,6 +24,8 @@ export interface Assignment {
 export interface ClusterOptions {
   /** A story takes new articles only within this distance of its own time span. */
   windowMs: number;
+  /** How much longer than the window a story stays in memory (for reports that arrive late). */
+  retainMs?: number;
   /** The learned decisions: when an article joins a story, when two stories are one. */
   model: EventModel;
   /** Overrides the model's join threshold (probability 0..1). */
@@ -91,6 +93,7 @@ export class StoryClusterer {
   private latest = -Infinity;
   private readonly recent = new RecentTerms(NEIGHBOUR_MS);
   private sinceEviction = 0;
+  private evictedUpTo = -Infinity;
 
   constructor(
     private readonly weights: TermWeighter,
@@ -98,6 +101,11 @@ export class StoryClusterer {
     /** Makes the id of a new story (the database's row id in production). */
     private readonly newStoryId: () => number = counter(),
   ) {}
+
+  /** Stories that ended before this were dropped: an article needs those ending within a window of it. */
+  get evictedBefore(): number {
+    return this.evictedUpTo;
+  }
 
   get activeStories(): number {
     return this.stories.size;
@@ -375,7 +383,8 @@ export class StoryClusterer {
     this.latest = Math.max(this.latest, now);
     if (++this.sinceEviction < 256) return;
     this.sinceEviction = 0;
-    const cutoff = this.latest - this.options.windowMs;
+    const cutoff = this.latest - this.options.windowMs - (this.options.retainMs ?? 0);
+    this.evictedUpTo = Math.max(this.evictedUpTo, cutoff);
     for (const s of this.stories.values()) {
       if (s.last === undefined || s.last >= cutoff) continue;
       this.unindex(s);

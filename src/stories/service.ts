@@ -36,6 +36,18 @@ export interface StoryOptions {
   threads: { threshold: number; mergeThreshold: number };
 }
 
+/** A topic's grouping state kept between runs (see `grouping`). */
+interface LiveGrouping {
+  clusterer: StoryClusterer;
+  threads: ThreadTracker;
+  /** Articles published from here on meet every story they could join. */
+  coversFrom: number;
+  /** The database's `data_version` after this state's last write: another connection's commit changes it. */
+  dataVersion: number;
+  /** The last membership written: gone when the transaction that wrote it was rolled back. */
+  lastWrite?: { articleId: number; storyId: number };
+}
+
 /** Large stories whose growing summaries are kept between runs (the others are rebuilt when they grow). */
 const SUMMARY_CACHE_SIZE = 500;
 
@@ -73,6 +85,9 @@ export class StoryService {
   private readonly featureCache = new Map<number, DocFeatures>();
   private readonly topicWords = new Map<string, Set<string>>();
   private readonly growing = new Map<number, { summary: GrowingSummary; members: Set<number> }>();
+  private readonly live = new Map<string, LiveGrouping>();
+  /** What a story the grouper opens is created with. */
+  private pending = { topicId: '', title: '', time: 0, now: 0 };
 
   constructor(
     private readonly db: DB,
@@ -91,63 +106,96 @@ export class StoryService {
     const todo = articles.filter((a) => this.repo.storyOf(a.id, topicId) === undefined).sort((a, b) => a.publishedAt - b.publishedAt || a.id - b.id);
     if (!todo.length) return changes;
     const now = this.clock();
-    const topic = this.topics.find((t) => t.id === topicId);
+    const g = this.grouping(topicId, todo[0]!.publishedAt);
+    const { clusterer, threads } = g;
     const topicModel = this.topicModel(topicId);
+    try {
+      this.db.transaction(() => {
+        // The topic's statistics learn the new articles first, as the global ones did at ingest.
+        for (const a of todo) topicModel.observe(docTerms(this.features(a)));
+        this.topicDf.flush(topicId, topicModel);
+        for (const a of todo) {
+          this.pending = { topicId, title: a.title, time: a.publishedAt, now };
+          const f = this.features(a);
+          const assignment = clusterer.add(clusterDocOf(a), f);
+          const threadId = threads.add(a.id, f);
+          if (assignment.merged) {
+            this.repo.merge(assignment.merged.from, assignment.storyId, now);
+            changes.merged.add(assignment.merged.from);
+            changes.created.delete(assignment.merged.from);
+            changes.updated.delete(assignment.merged.from);
+          }
+          const evidence = assignment.features
+            ? { probability: assignment.similarity, contributions: this.model.contributions(assignment.features).slice(0, 6) }
+            : assignment.merged
+              ? { merged: assignment.merged }
+              : undefined;
+          this.repo.addMember(assignment.storyId, a.id, assignment.similarity, assignment.reason, now, evidence, threadId);
+          this.repo.setThreadIfUnset(assignment.storyId, threadId);
+          for (const [from, into] of threads.takeMerges()) this.repo.mergeThreads(from, into);
+          if (assignment.isNew) changes.created.add(assignment.storyId);
+          else if (!changes.created.has(assignment.storyId)) changes.updated.add(assignment.storyId);
+          g.lastWrite = { articleId: a.id, storyId: assignment.storyId };
+        }
+        for (const id of [...changes.created, ...changes.updated]) this.repo.refresh(id, now);
+      })();
+    } catch (err) {
+      // The grouper took articles the database did not: it is rebuilt from the database next time.
+      this.live.delete(topicId);
+      throw err;
+    }
+    g.dataVersion = this.repo.dataVersion();
+    return changes;
+  }
+
+  /**
+   * The grouper and thread tracker of a topic, kept from the last run when they still hold what
+   * the database holds, else rebuilt from the stories active around `earliest`. Kept, the cost of
+   * placing an article does not grow with the stories' sizes (a rebuild reads every member of
+   * every active story). Rebuilt when another connection changed the database, when the last run's
+   * writes were rolled back (the enclosing transaction failed after this one), or when `earliest`
+   * is older than what the kept state covers.
+   */
+  private grouping(topicId: string, earliest: number): LiveGrouping {
+    const windowMs = this.options.windowMs;
+    const kept = this.live.get(topicId);
+    if (
+      kept &&
+      kept.dataVersion === this.repo.dataVersion() &&
+      (kept.lastWrite === undefined || this.repo.storyOf(kept.lastWrite.articleId, topicId) === kept.lastWrite.storyId) &&
+      earliest >= kept.coversFrom &&
+      earliest - windowMs >= Math.max(kept.clusterer.evictedBefore, kept.threads.evictedBefore)
+    )
+      return kept;
+    this.live.delete(topicId);
+    const topic = this.topics.find((t) => t.id === topicId);
     let words = this.topicWords.get(topicId);
     if (!words) this.topicWords.set(topicId, (words = topic ? topicWords(topic) : new Set()));
-    const weights = new TopicWeights(this.idf, topicModel, words);
-    const earliest = todo[0]!.publishedAt;
-    const active = this.repo.activeMembers(topicId, earliest - this.options.windowMs);
-    const delivered = this.repo.deliveredAmong([...new Set(active.map((m) => m.story_id))]);
-    let pendingTitle = '';
-    let pendingTime = 0;
+    const weights = new TopicWeights(this.idf, this.topicModel(topicId), words);
+    // Stories stay in memory a window longer than they can take articles, so that reports
+    // published a little before the newest do not force a rebuild.
+    const retainMs = windowMs;
     const clusterer = new StoryClusterer(
       weights,
       {
-        windowMs: this.options.windowMs,
+        windowMs,
+        retainMs,
         model: this.model,
         ...(this.options.joinProbability !== undefined ? { threshold: this.options.joinProbability } : {}),
         ...(this.options.mergeProbability !== undefined ? { mergeThreshold: this.options.mergeProbability } : {}),
-        isDelivered: (id) => delivered.has(id),
+        isDelivered: (id) => this.repo.deliveredAmong([id]).has(id),
       },
-      () => this.repo.create(topicId, pendingTitle, pendingTime, now),
+      () => this.repo.create(topicId, this.pending.title, this.pending.time, this.pending.now),
     );
-    const threads = new ThreadTracker(weights, { windowMs: this.options.windowMs, ...this.options.threads }, this.repo.maxThreadId());
-    for (const m of active) {
+    const threads = new ThreadTracker(weights, { windowMs, retainMs, forgetDropped: true, ...this.options.threads }, this.repo.maxThreadId());
+    for (const m of this.repo.activeMembers(topicId, earliest - windowMs)) {
       const f = this.features(memberArticle(m));
       clusterer.restore(m.story_id, f);
       if (m.thread_id !== null) threads.restore(m.article_id, m.thread_id, f);
     }
-    this.db.transaction(() => {
-      // The topic's statistics learn the new articles first, as the global ones did at ingest.
-      for (const a of todo) topicModel.observe(docTerms(this.features(a)));
-      this.topicDf.flush(topicId, topicModel);
-      for (const a of todo) {
-        pendingTitle = a.title;
-        pendingTime = a.publishedAt;
-        const f = this.features(a);
-        const assignment = clusterer.add(clusterDocOf(a), f);
-        const threadId = threads.add(a.id, f);
-        if (assignment.merged) {
-          this.repo.merge(assignment.merged.from, assignment.storyId, now);
-          changes.merged.add(assignment.merged.from);
-          changes.created.delete(assignment.merged.from);
-          changes.updated.delete(assignment.merged.from);
-        }
-        const evidence = assignment.features
-          ? { probability: assignment.similarity, contributions: this.model.contributions(assignment.features).slice(0, 6) }
-          : assignment.merged
-            ? { merged: assignment.merged }
-            : undefined;
-        this.repo.addMember(assignment.storyId, a.id, assignment.similarity, assignment.reason, now, evidence, threadId);
-        this.repo.setThreadIfUnset(assignment.storyId, threadId);
-        for (const [from, into] of threads.takeMerges()) this.repo.mergeThreads(from, into);
-        if (assignment.isNew) changes.created.add(assignment.storyId);
-        else if (!changes.created.has(assignment.storyId)) changes.updated.add(assignment.storyId);
-      }
-      for (const id of [...changes.created, ...changes.updated]) this.repo.refresh(id, now);
-    })();
-    return changes;
+    const g: LiveGrouping = { clusterer, threads, coversFrom: earliest, dataVersion: this.repo.dataVersion() };
+    this.live.set(topicId, g);
+    return g;
   }
 
   /**
@@ -205,6 +253,8 @@ export class StoryService {
   touchStoriesOf(articleId: number): number[] {
     const now = this.clock();
     const ids = this.repo.storiesOfArticle(articleId);
+    // The kept groupers hold the article's old text.
+    if (ids.length) this.live.clear();
     for (const id of ids) {
       this.repo.refresh(id, now);
       this.growing.delete(id); // its text changed: the growing summary is rebuilt

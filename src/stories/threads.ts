@@ -8,6 +8,13 @@ export interface ThreadOptions {
   threshold: number;
   /** Two threads whose centroids come this close become one. */
   mergeThreshold: number;
+  /** How much longer than the window a thread stays in memory (for articles that arrive late). */
+  retainMs?: number;
+  /**
+   * Forget the articles of dropped threads (`threadOf` no longer knows them): for a tracker kept
+   * between runs, which would otherwise remember every article it ever placed.
+   */
+  forgetDropped?: boolean;
 }
 
 interface Thread {
@@ -51,6 +58,7 @@ export class ThreadTracker {
   private readonly pendingMerges: [number, number][] = [];
   private latest = -Infinity;
   private sinceEviction = 0;
+  private evictedUpTo = -Infinity;
 
   constructor(
     private readonly weights: TermWeighter,
@@ -159,8 +167,12 @@ export class ThreadTracker {
     this.latest = Math.max(this.latest, now);
     if (++this.sinceEviction < 256) return;
     this.sinceEviction = 0;
+    const cutoff = this.latest - this.options.windowMs - (this.options.retainMs ?? 0);
+    this.evictedUpTo = Math.max(this.evictedUpTo, cutoff);
+    let evicted = false;
     for (const t of this.threads.values()) {
-      if (t.last === undefined || t.last >= this.latest - this.options.windowMs) continue;
+      if (t.last === undefined || t.last >= cutoff) continue;
+      evicted = true;
       for (const k of t.keys) {
         const set = this.index.get(k);
         set?.delete(t.id);
@@ -168,6 +180,12 @@ export class ThreadTracker {
       }
       this.threads.delete(t.id);
     }
+    if (evicted && this.options.forgetDropped) for (const [article, t] of this.byArticle) if (!this.threads.has(this.resolve(t))) this.byArticle.delete(article);
+  }
+
+  /** Threads that ended before this were dropped. */
+  get evictedBefore(): number {
+    return this.evictedUpTo;
   }
 
   private resolve(id: number): number {

@@ -1,5 +1,5 @@
 import type { TopicConfig } from '../config/schema.js';
-import { compileTerms, normaliseForMatch, urlWords } from './terms.js';
+import { compileTerms, normaliseForMatch, TermGate, TextWords, urlWords } from './terms.js';
 
 export type Field = 'title' | 'description' | 'body' | 'url';
 const FIELDS: Field[] = ['title', 'description', 'body', 'url'];
@@ -40,6 +40,7 @@ interface CompiledGroup {
   name: string;
   weight: number;
   terms: RegExp;
+  gate: TermGate;
   requires: RegExp | null;
   unless: RegExp | null;
 }
@@ -61,6 +62,7 @@ export class TopicMatcher {
       name: g.name,
       weight: g.weight,
       terms: compileTerms(expand(g.terms))!,
+      gate: new TermGate(expand(g.terms)),
       requires: compileTerms(expand(g.requires)),
       unless: compileTerms(expand(g.unless)),
     }));
@@ -78,7 +80,9 @@ export class TopicMatcher {
     const hits: RuleHit[] = [];
     const misses: RuleMiss[] = [];
     let score = 0;
+    const words = new TextWords([fields.title, fields.description, fields.body, fields.url]);
     for (const g of this.groups) {
+      if (!g.gate.admits(words)) continue;
       let best: { field: Field; term: string; fw: number } | undefined;
       for (const field of FIELDS) {
         const fw = this.topic.fieldWeights[field];
