@@ -31,7 +31,8 @@ function list(ctx: CommandContext, repo: OutboxRepo): number {
     return 0;
   }
   for (const d of digests) {
-    const facts = [`built ${iso(d.createdAt)}`];
+    // Alerts and their edits share the outbox with digests; say which one a line is.
+    const facts = [`${d.kind === 'digest' ? '' : `${d.kind} of story ${d.storyId}, `}built ${iso(d.createdAt)}`];
     if (d.attempts) facts.push(`${d.attempts} failed attempt${d.attempts === 1 ? '' : 's'}`);
     if (d.partsSent) facts.push(`${d.partsSent} of ${d.parts} parts sent`);
     if (d.resends) facts.push(`${d.resends} part${d.resends === 1 ? '' : 's'} sent again after a crash mid-send (possible duplicate)`);

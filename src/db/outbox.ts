@@ -42,6 +42,8 @@ export interface UndeliveredDigest {
   subscriptionActive: boolean;
   stopReason: string | null;
   status: DigestStatus;
+  kind: OutboxKind;
+  storyId: number | null;
   attempts: number;
   createdAt: number;
   nextAttemptAt: number;
@@ -216,7 +218,7 @@ export class OutboxRepo {
     const rows = this.db
       .prepare(
         `SELECT d.id, d.subscription_id AS subscriptionId, s.platform, s.chat_id AS chatId, s.chat_title AS chatTitle, s.active AS subscriptionActive,
-           s.stop_reason AS stopReason, d.status, d.attempts, d.created_at AS createdAt, d.next_attempt_at AS nextAttemptAt,
+           s.stop_reason AS stopReason, d.status, d.kind, d.story_id AS storyId, d.attempts, d.created_at AS createdAt, d.next_attempt_at AS nextAttemptAt,
            d.failing_since AS failingSince, d.dead_at AS deadAt, d.last_error AS lastError,
            (SELECT count(*) FROM digest_parts p WHERE p.digest_id = d.id) AS parts,
            (SELECT count(*) FROM digest_parts p WHERE p.digest_id = d.id AND p.platform_message_id IS NOT NULL) AS partsSent,
