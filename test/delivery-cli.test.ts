@@ -40,6 +40,9 @@ describe('preview, subscriptions and the console adapter', () => {
     const env = await demoApp(vc);
     const db = env.app.db.name;
     env.app.delivery.subscriptions.subscribe('telegram', '555', undefined, 'Reader');
+    env.app.delivery.subscriptions.subscribe('telegram', '556', undefined, 'Alerted');
+    env.app.delivery.subscriptions.setAlerts('telegram', '556', '3');
+    env.app.delivery.subscriptions.setQuiet('telegram', '556', '22:00-07:00 silent');
     env.app.close();
     const run = async (...args: string[]) => {
       const lines: string[] = [];
@@ -57,6 +60,7 @@ describe('preview, subscriptions and the console adapter', () => {
     expect((await run('preview', '--format', 'pdf')).code).toBe(2);
     const list = await run('subscriptions', 'list');
     expect(list.out).toMatch(/telegram:555 \(Reader\)\s+\[patriot-ukraine\]\s+daily 08:00 Europe\/Kyiv, max 10\s+next 20\d\d-\d\d-\d\d 08:00 Europe\/Kyiv/);
+    expect(list.out).toMatch(/telegram:556 \(Alerted\)\s+\[patriot-ukraine\]\s+daily 08:00 Europe\/Kyiv, max 10, alerts at 3 outlets, quiet 22:00-07:00 silent\s+next /);
     env.cleanup();
   });
 

@@ -17,7 +17,7 @@ export async function subscriptionsCommand(ctx: CommandContext): Promise<number>
     const state = s.active ? `next ${s.nextDueAt === null ? 'never (off)' : `${localTime(s.nextDueAt, s.timezone)} ${s.timezone}`}` : `STOPPED${s.stopReason ? `: ${s.stopReason}` : ''}`;
     const n = dead.get(s.id);
     const undelivered = n ? `  ${n} DEAD digest${n === 1 ? '' : 's'} (npm run cli -- outbox)` : '';
-    ctx.out(`${String(s.id).padStart(4)}  ${s.platform}:${s.chatId}${s.chatTitle ? ` (${s.chatTitle})` : ''}  [${s.topics.join(', ')}]  ${s.schedule} ${s.timezone}, max ${s.maxStories}  ${state}${undelivered}`);
+    ctx.out(`${String(s.id).padStart(4)}  ${s.platform}:${s.chatId}${s.chatTitle ? ` (${s.chatTitle})` : ''}  [${s.topics.join(', ')}]  ${s.schedule} ${s.timezone}, max ${s.maxStories}${s.alertThreshold !== null ? `, alerts at ${s.alertThreshold} outlets` : ''}${s.quiet ? `, quiet ${s.quiet.start}-${s.quiet.end} ${s.quiet.mode}` : ''}  ${state}${undelivered}`);
   }
   return 0;
 }
