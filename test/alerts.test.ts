@@ -168,6 +168,30 @@ describe('breaking-story alerts on Telegram (local Bot API)', () => {
     expect(failure).toEqual({ kind: 'gone', message: 'Bad Request: message to edit not found' });
   });
 
+  it('waits the retry_after of a 429 like a digest, and a blocked bot stops the subscription', async () => {
+    await send('/start', 100);
+    await send('/alerts 2', 100);
+    fake.rateLimitNext = 1;
+    fake.retryAfter = 20;
+    const story = grow.create('Patriot crews finish training in Germany', 'The crews return to Ukraine.', 'DW');
+    grow.report(story, 'Reuters');
+    await tick();
+    const pending = app.db.prepare("SELECT d.status, d.next_attempt_at AS at FROM digests d JOIN subscriptions s ON s.id = d.subscription_id WHERE s.chat_id = '100' AND d.kind = 'alert'").get();
+    expect(pending).toEqual({ status: 'pending', at: vc.now + 20_000 });
+
+    await send('/start', 101);
+    await send('/alerts 2', 101);
+    fake.blocked.add('101');
+    grow.report(story, 'AP');
+    await tick();
+    expect(app.delivery.subscriptions.get('telegram', '101')).toMatchObject({ active: false, stopReason: 'blocked by the user' });
+    expect(alertsTo(100)).toHaveLength(0); // still waiting as asked
+    vc.now += 20_000;
+    await tick();
+    await tick();
+    expect(alertsTo(100)).toHaveLength(1);
+  });
+
   it('one alert per story per chat however often the step runs, and only for the chat’s topics and threshold', async () => {
     await send('/start', 100);
     await send('/alerts 2', 100);
