@@ -1,7 +1,7 @@
 import { html, safeHref, type Html } from './html.js';
 import { formatDay, formatTime, iso } from './time.js';
 import type { OutletView, StoryView } from './view.js';
-import { FEATURE_WORDS, parseEvidence, reasonText } from './explain-words.js';
+import { FEATURE_WORDS, parseEvidence, reasonText } from '../stories/explain-words.js';
 import type { WebMember } from '../db/web.js';
 
 /** What every page needs: the link prefix (web.baseUrl's path), the topics, the zone and whether ?tz= chose it. */

@@ -1,7 +1,6 @@
 /**
- * Why an article joined its story, in words, for the story page. The same words as the CLI's
- * `explain` (src/commands/explain.ts keeps its table private to the command; the two should be one
- * shared table once that file may change).
+ * Why an article joined its story, in words: the comparison features (src/stories/pair-features.ts)
+ * and the join reasons, for the CLI's `explain` and the web's story page alike.
  */
 export const FEATURE_WORDS: Record<string, string> = {
   titleCentroid: 'headline close to the headlines of the story’s first reports',
