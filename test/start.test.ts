@@ -198,7 +198,7 @@ describe('npm start', () => {
     const port = await new Promise<number>((resolve, reject) => {
       const onData = (d: Buffer) => {
         output += d;
-        const m = /serving \/healthz and \/metrics on http:\/\/127\.0\.0\.1:(\d+)/.exec(output);
+        const m = /serving the stories \(\/\), \/healthz and \/metrics on http:\/\/127\.0\.0\.1:(\d+)/.exec(output);
         if (m) resolve(Number(m[1]));
       };
       child.stdout.on('data', onData);

@@ -171,7 +171,7 @@ describe('worker with a feed that never settles beside a good one', () => {
       child.stdout.resume();
       const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
       try {
-        await expect.poll(() => /serving \/healthz/.test(stderr) && server.hits('/hang.xml') > 0, { timeout: 30_000, interval: 50 }).toBe(true);
+        await expect.poll(() => /\/healthz and \/metrics on http/.test(stderr) && server.hits('/hang.xml') > 0, { timeout: 30_000, interval: 50 }).toBe(true);
         await expect.poll(() => /"msg":"polled due feeds"|feed failed/.test(stderr) || server.hits('/good.xml') > 0, { timeout: 10_000, interval: 50 }).toBe(true);
         const sent = performance.now();
         child.kill('SIGTERM');
