@@ -280,7 +280,11 @@ export class Pipeline {
       .transaction(() => {
         const fresh = judged.filter((j) => this.articles.stillPending(j.article.id, j.article.updated_at));
         if (!fresh.length) return;
-        this.stories.learn(fresh.filter((j) => !j.article.learned).map((j) => storyArticle(j.article)));
+        const onTopic = new Set(fresh.filter((j) => j.topics.length).map((j) => j.article.id));
+        this.stories.learn(
+          fresh.filter((j) => !j.article.learned).map((j) => storyArticle(j.article)),
+          (id) => onTopic.has(id),
+        );
         this.idfStore.flush(this.idf);
         for (const j of fresh) for (const d of j.decisions) this.decisions.save(j.article.id, d, now);
         // Edited articles already in stories change those stories.

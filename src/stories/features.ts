@@ -72,6 +72,17 @@ export function docTerms(f: DocFeatures): Set<string> {
   return new Set([...f.body.keys(), ...f.names]);
 }
 
+/**
+ * `docTerms(docFeatures(doc))` without the rest of the features: what the term statistics learn
+ * from the many articles that are never grouped (off every topic), at the cost of tokenising.
+ */
+export function docTermsOf(doc: ClusterDoc): Set<string> {
+  const headline = stripRubric(stripWireSlug(doc.title));
+  const title = tokenize(headline, { titleCase: isTitleCase(headline) });
+  const lead = tokenize(doc.lead, { maxChars: LEAD_CHARS });
+  return new Set([...title.terms, ...lead.terms, ...title.names, ...lead.names]);
+}
+
 /** Live pages and roundups label their headlines ("Ukraine Latest: …", "Russia-Ukraine war live: …"). */
 const RUBRIC = /^[^:]{0,40}\b(?:latest|live|recap|updates?|briefing|at a glance|explainer|analysis|war)\b[^:]{0,20}:\s+/iu;
 

@@ -91,6 +91,13 @@ export type MergeFeatures = Record<MergeFeatureName, number> & { timeKnown: bool
 
 const HOUR = 3_600_000;
 
+/**
+ * Story size is learned from stories of up to 8 reports (the in-topic event set); beyond twice
+ * that the learned weight would be extrapolated, and a story of 1,000 reports drew in every
+ * other event of its hour (+1.0 log-odds from its size alone).
+ */
+const STORY_SIZE_CAP = 16;
+
 /** An article against a story. */
 export function joinFeatures(m: StoryMember, s: StoryView, local?: (termId: number) => number): JoinFeatures {
   let headShared = 0;
@@ -134,7 +141,7 @@ export function joinFeatures(m: StoryMember, s: StoryView, local?: (termId: numb
     storyNamesCovered: common > 0 ? covered / common : 0,
     figureShared: figuresShared > 0 ? 1 : 0,
     figureOnlyOther: figures > 0 && storyFigures > 0 && figuresShared === 0 ? 1 : 0,
-    storySize: Math.log1p(s.size),
+    storySize: Math.log1p(Math.min(s.size, STORY_SIZE_CAP)),
     textGap: 0,
     textLocal: local ? localCosine(m.body, s.bodySum, local) : textCentroid,
     titleLocal: local ? localCosine(m.title, s.titleSum, local) : titleCentroid,

@@ -4,7 +4,7 @@ import { TopicDfStore } from '../db/idf-store.js';
 import type { TopicConfig } from '../config/schema.js';
 import type { IdfModel } from './idf.js';
 import { StoryClusterer } from './clusterer.js';
-import { docFeatures, docTerms, type ClusterDoc, type DocFeatures } from './features.js';
+import { docFeatures, docTerms, docTermsOf, type ClusterDoc, type DocFeatures } from './features.js';
 import { EventModel } from './event-model.js';
 import { ThreadTracker } from './threads.js';
 import { TopicWeights, topicWords } from './weights.js';
@@ -269,11 +269,12 @@ export class StoryService {
   }
 
   /**
-   * New articles teach the global term statistics, on-topic or not. Their features are kept, so
-   * the on-topic ones are not analysed again when they are grouped.
+   * New articles teach the global term statistics, on-topic or not. The features of those that
+   * will be grouped are kept, so they are not analysed again; of the others only the terms are
+   * read, and nothing is kept.
    */
-  learn(articles: StoryArticle[]): void {
-    for (const a of articles) this.idf.observe(docTerms(this.features(a)));
+  learn(articles: StoryArticle[], grouped: (articleId: number) => boolean = () => true): void {
+    for (const a of articles) this.idf.observe(grouped(a.id) ? docTerms(this.features(a)) : docTermsOf(clusterDocOf(a)));
   }
 
   /** The articles' text changed (a page was fetched): their features must be computed again. */
