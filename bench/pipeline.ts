@@ -1,59 +1,85 @@
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { stringify } from 'yaml';
-import { loadConfig } from '../src/config/load.js';
-import { createApp } from '../src/app.js';
-import { silentLogger } from '../src/logger.js';
-import { FeedRepo } from '../src/db/feeds.js';
+import { fileURLToPath } from 'node:url';
+
+interface RunResult {
+  wallS: number;
+  cpuS: number;
+  peakRssMb: number;
+  processed: number;
+  onTopic: number;
+  pages: number;
+  stories: number;
+  articles: number;
+  stages: Record<string, number>;
+}
+
+const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+
+/** Runs a bench script in its own Node process (so its CPU time and memory are its own); returns its last stdout line. */
+function child(script: string, args: string[], onFirstLine?: (line: string) => void): { done: Promise<string>; kill: () => void } {
+  const p = spawn(process.execPath, ['--import', 'tsx', here(script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  let first = true;
+  p.stdout.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+    if (first && out.includes('\n')) {
+      first = false;
+      onFirstLine?.(out.split('\n')[0]!);
+    }
+  });
+  const done = new Promise<string>((resolve, reject) => {
+    p.once('error', reject);
+    p.once('exit', (code) => (code === 0 ? resolve(out.trim().split('\n').pop() ?? '') : reject(new Error(`${script} exited with ${code}`))));
+  });
+  return { done, kill: () => p.kill() };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /**
  * The whole path of a poll (fetch, parse, store, topics, term statistics, page fetches for thin
- * on-topic items, stories, summaries) on `feeds` local feeds × `items` items, ~5% on the topic,
- * half of those thin with a page served locally. Fresh database. Prints articles/s, CPU seconds,
- * peak RSS and the split by stage.
+ * on-topic items, stories, summaries) on `feeds` local feeds × 50 items, 5% on the topic, half of
+ * those thin with a page served locally; the feeds are served by another process. Each run is a
+ * process of its own, on a fresh database and on one pre-filled with `prefill` articles and 20
+ * long-running stories in the active window (bench/pipeline-prefill.ts). Prints the medians of
+ * `runs` runs: articles per CPU second, CPU s, peak RSS, the split by stage.
  */
-export async function benchPipeline(feeds = 1000, items = 50): Promise<void> {
-  // The feeds are served by another process, so the CPU and memory measured are the pipeline's.
-  const farm = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./pipeline-feeds.ts', import.meta.url)), String(items)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<number>((resolve, reject) => {
-    farm.once('error', reject);
-    farm.stdout.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
-  });
+export async function benchPipeline(feeds = 1000, runs = 3, prefill = Number(process.env.BENCH_PREFILL ?? 1_000_000)): Promise<void> {
+  let port = 0;
+  const farm = child('./pipeline-feeds.ts', ['50'], (line) => (port = Number(line)));
+  while (!port) await new Promise((r) => setTimeout(r, 20));
   const dir = mkdtempSync(path.join(os.tmpdir(), 'nd-pipe-'));
-  const base = loadConfig(path.resolve('config/default.yaml'), {});
-  const file = path.join(dir, 'config.yaml');
-  writeFileSync(file, stringify({ database: path.join(dir, 'pipe.db'), topics: base.topics, feeds: [], fetch: { allowHosts: [`127.0.0.1:${port}`], pageBudget: 10_000 } }));
-  const app = createApp(loadConfig(file, {}), silentLogger);
-  const repo = new FeedRepo(app.db);
-  for (let f = 0; f < feeds; f++) repo.add(`http://127.0.0.1:${port}/feed/${f}.xml`, 'user', 0);
-
-  let peakRss = process.memoryUsage().rss;
-  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  let report = await app.pipeline.poll();
-  let processed = report.processedArticles;
-  // Runs are bounded per call: go on until nothing waits (as the worker's next ticks would).
-  while (report.pendingArticles > 0) {
-    const more = await app.pipeline.processPending();
-    processed += more.processedArticles;
-    if (!more.processedArticles) break;
-    report = { ...report, pendingArticles: more.pendingArticles };
+  try {
+    const measure = async (label: string, template?: string) => {
+      const results: RunResult[] = [];
+      for (let i = 0; i < runs; i++) {
+        const db = path.join(dir, `${label}-${i}.db`);
+        if (template) copyFileSync(template, db);
+        results.push(JSON.parse(await child('./pipeline-run.ts', [db, String(port), String(feeds)]).done) as RunResult);
+        rmSync(db, { force: true });
+      }
+      const m = (f: (r: RunResult) => number) => median(results.map(f));
+      const items = feeds * 50;
+      const stages = Object.keys(results[0]!.stages).map((s) => `${s} ${m((r) => r.stages[s] ?? 0).toFixed(1)} s`);
+      console.log(`  ${label}: ${m((r) => r.cpuS).toFixed(1)} s CPU (${Math.round(items / m((r) => r.cpuS))} articles per CPU second), ${m((r) => r.wallS).toFixed(1)} s wall, peak RSS ${m((r) => r.peakRssMb).toFixed(0)} MB`);
+      console.log(`    runs: ${results.map((r) => `${r.cpuS.toFixed(1)} s / ${r.peakRssMb.toFixed(0)} MB`).join(', ')}; ${results[0]!.processed} processed, ${results[0]!.onTopic} on topic, ${results[0]!.pages} pages, ${results[0]!.stories} new or grown stories; by stage (wall): ${stages.join(', ')}`);
+      return { cpu: m((r) => r.cpuS), rss: m((r) => r.peakRssMb) };
+    };
+    console.log(`pipeline: ${feeds} feeds × 50 items (${feeds * 50} items, 5% on topic, half of those thin with a local page), median of ${runs} runs`);
+    const fresh = await measure('fresh database');
+    if (prefill > 0) {
+      const template = path.join(dir, 'prefilled.db');
+      const started = performance.now();
+      const made = JSON.parse(await child('./pipeline-prefill.ts', [template, String(prefill)]).done) as { articles: number; longStories: number; largest: number };
+      console.log(`  pre-filled: ${made.articles} articles, ${made.longStories} stories of 500+ reports (largest ${made.largest}) in the active window, built in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+      const full = await measure('pre-filled database', template);
+      console.log(`  pre-filled / fresh: ${(full.cpu / fresh.cpu).toFixed(2)}× CPU, ${(full.rss / fresh.rss).toFixed(2)}× peak RSS`);
+    }
+  } finally {
+    farm.kill();
+    rmSync(dir, { recursive: true, force: true });
   }
-  const wall = (performance.now() - t0) / 1000;
-  const cpu = process.cpuUsage(cpu0);
-  clearInterval(sampler);
-  const cpuS = (cpu.user + cpu.system) / 1e6;
-  const stages = (await app.metrics.stageDuration.get()).values.filter((v) => v.metricName?.endsWith('_sum')).map((v) => `${v.labels.stage} ${Number(v.value).toFixed(1)} s`);
-  const q = (sql: string) => app.db.prepare(sql).pluck().get() as number;
-  console.log(`pipeline: ${feeds} feeds × ${items} items (${feeds * items} items, ~5% on topic, half of those thin with a local page), fresh database`);
-  console.log(`  ${(wall).toFixed(1)} s wall, ${cpuS.toFixed(1)} s CPU: ${Math.round((feeds * items) / cpuS)} articles per CPU second; peak RSS ${(peakRss / 1048576).toFixed(0)} MB`);
-  console.log(`  ${processed} processed, ${q('SELECT count(*) FROM article_topics WHERE relevant = 1')} on topic, ${q('SELECT count(*) FROM articles WHERE page_text IS NOT NULL')} pages fetched, ${q('SELECT count(*) FROM stories')} stories`);
-  console.log(`  by stage (wall): ${stages.join(', ')}`);
-  app.close();
-  farm.kill();
-  rmSync(dir, { recursive: true, force: true });
 }
