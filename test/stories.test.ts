@@ -7,6 +7,8 @@ import { docFeatures, docTerms, docTermsOf } from '../src/stories/features.js';
 import { EventModel } from '../src/stories/event-model.js';
 import { TopicWeights, topicWords } from '../src/stories/weights.js';
 import { tokenize } from '../src/stories/tokens.js';
+import { mergeFeatures, type StoryView } from '../src/stories/pair-features.js';
+import { EMPTY } from '../src/stories/vectors.js';
 import { summarise } from '../src/stories/summarise.js';
 import { stripWireSlug } from '../src/stories/title.js';
 import { stripBoilerplate } from '../src/ingest/boilerplate.js';
@@ -336,5 +338,29 @@ describe('term statistics of articles that are never grouped', () => {
       { id: 901, title: 'Football club signs striker', lead: '' },
     ];
     for (const d of docs) expect([...docTermsOf(d)].sort()).toEqual([...docTerms(docFeatures(d))].sort());
+  });
+});
+
+describe('merging undated stories told in headlines only', () => {
+  const weights = { weight: () => 1 };
+  const view = (names: string[], headlineOnly: boolean): StoryView => ({
+    size: 1,
+    core: [{ title: EMPTY, body: EMPTY, names: new Map(names.map((n) => [n, 1])), head: [], headlineOnly }],
+    titleSum: EMPTY,
+    titleNorm2: 0,
+    bodySum: EMPTY,
+    bodyNorm2: 0,
+    names: new Map(names.map((n) => [n, 1])),
+    majorNames: new Map(),
+    figures: 0,
+    headlineCore: headlineOnly ? 1 : 0,
+  });
+  it('counts the names two headline-only stories share, and not those of stories with text', () => {
+    const both = mergeFeatures(view(['lohan', 'malibu'], true), view(['lohan', 'betty'], true), weights);
+    expect(both.namesShared).toBeCloseTo(1 / 3);
+    expect(both.headlineNames).toBeCloseTo(1 / 3);
+    const withText = mergeFeatures(view(['lohan', 'malibu'], true), view(['lohan', 'betty'], false), weights);
+    expect(withText.namesShared).toBeCloseTo(1 / 3);
+    expect(withText.headlineNames).toBe(0);
   });
 });

@@ -234,7 +234,9 @@ export class StoryClusterer {
   private member(f: DocFeatures): StoryMember {
     const names = new Map<string, number>();
     for (const n of f.names) names.set(n, this.weights.weight(n));
-    return { title: this.vector(f.title), body: this.vector(f.body), names, head: f.head, ...(f.actor ? { actor: f.actor } : {}), ...(f.source ? { source: f.source } : {}), publishedAt: f.publishedAt };
+    // The text's terms are the headline's and the lead's: as many as the headline's, no lead.
+    const headlineOnly = f.body.size === f.title.size;
+    return { title: this.vector(f.title), body: this.vector(f.body), names, head: f.head, ...(f.actor ? { actor: f.actor } : {}), ...(f.source ? { source: f.source } : {}), publishedAt: f.publishedAt, headlineOnly };
   }
 
   private termIds(f: DocFeatures): number[] {
@@ -327,6 +329,7 @@ export class StoryClusterer {
 
   private addToCore(s: StoryState, m: StoryMember): void {
     s.core.push(m);
+    if (m.headlineOnly) s.headlineCore++;
     s.titleSum = addVectors(s.titleSum, m.title);
     s.bodyFull = addVectors(s.bodyFull, m.body);
     s.bodySum = heaviest(s.bodyFull, CENTROID_TERMS);
@@ -473,7 +476,7 @@ class TopK {
 }
 
 function emptyStory(id: number): StoryState {
-  return { id, size: 0, core: [], titleSum: EMPTY, titleNorm2: 0, bodySum: EMPTY, bodyFull: EMPTY, bodyNorm2: 0, names: new Map(), majorNames: new Map(), figures: 0, keys: new Set(), titles: new Set(), hashes: [] };
+  return { id, size: 0, core: [], titleSum: EMPTY, titleNorm2: 0, bodySum: EMPTY, bodyFull: EMPTY, bodyNorm2: 0, names: new Map(), majorNames: new Map(), figures: 0, headlineCore: 0, keys: new Set(), titles: new Set(), hashes: [] };
 }
 
 function minDefined(a: number | undefined, b: number | undefined): number | undefined {

@@ -13,6 +13,8 @@ export interface StoryMember {
   actor?: string;
   source?: string;
   publishedAt?: number;
+  /** Only a headline: no description or text said more. */
+  headlineOnly?: boolean;
 }
 
 /** A story as the comparisons see it: its core reports (the first few) and their sums. */
@@ -31,6 +33,8 @@ export interface StoryView {
   majorNames: Map<string, number>;
   /** How many distinct figures the core reports give. */
   figures: number;
+  /** How many of the core reports are headlines only. */
+  headlineCore: number;
 }
 
 /** Recomputes a story's `majorNames` and `figures` after its core changed. */
@@ -79,9 +83,11 @@ export const JOIN_FEATURES = [
 
 /**
  * How two stories are compared before one is folded into the other (undated stories only: dated
- * ones are never merged, see src/eval/train.ts). The cores' centroids, names, sizes and time.
+ * ones are never merged, see src/eval/train.ts). The cores' centroids, names, sizes and time, and
+ * the names shared by two stories told in headlines only: a few words of each report make noisy
+ * centroids, and who and where ("Lindsay Lohan", "Qeshm") then say more than the wording.
  */
-export const MERGE_FEATURES = ['titleCentroid', 'textCentroid', 'namesShared', 'smallerSize', 'daysBetween'] as const;
+export const MERGE_FEATURES = ['titleCentroid', 'textCentroid', 'namesShared', 'headlineNames', 'smallerSize', 'daysBetween'] as const;
 
 
 export type JoinFeatureName = (typeof JOIN_FEATURES)[number];
@@ -181,10 +187,15 @@ export function mergeFeatures(a: StoryView, b: StoryView, weights: TermWeighter)
     titleCentroid: cosine(a.titleSum, a.titleNorm2, b.titleSum, b.titleNorm2),
     textCentroid: cosine(a.bodySum, a.bodyNorm2, b.bodySum, b.bodyNorm2),
     namesShared: union > 0 ? shared / union : 0,
+    headlineNames: union > 0 && headlinesOnly(a) && headlinesOnly(b) ? shared / union : 0,
     smallerSize: Math.log1p(Math.min(a.size, b.size)),
     daysBetween: timeKnown ? Math.log1p(Math.abs(a.first! - b.first!) / (6 * HOUR)) : 0,
     timeKnown,
   };
+}
+
+function headlinesOnly(s: StoryView): boolean {
+  return s.core.length > 0 && s.headlineCore === s.core.length;
 }
 
 /** Cosine after scaling every term by how rare it is among the articles of the last hours. */
