@@ -89,12 +89,13 @@ const FEED_TYPES: Record<string, string> = {
   'application/rss+xml': 'RSS',
   'application/atom+xml': 'Atom',
   'application/rdf+xml': 'RDF',
+  'application/feed+json': 'JSON Feed',
 };
 /** The part of a page searched for links: the head, or this many characters when it has none. */
 const HEAD_MAX = 512 * 1024;
 
 /**
- * Feeds an HTML page links in its head: `<link rel="alternate" type="application/rss+xml|atom+xml|rdf+xml"
+ * Feeds an HTML page links in its head: `<link rel="alternate" type="application/rss+xml|atom+xml|rdf+xml|feed+json"
  * href=…>`, resolved against `<base href>` or the page's URL, in page order, without repeats.
  */
 export function linkedFeeds(html: string, pageUrl: string): LinkedFeed[] {

@@ -1,6 +1,7 @@
 import { FeedError } from './errors.js';
 import { findFeedRoot, readFeed } from './feed-reader.js';
 import { lenientTree, strictTree, type XmlTree } from './xml-tree.js';
+import { looksLikeJson, readJsonFeed } from './json-feed.js';
 
 /** Characters of one text node (or CDATA section) read at most; longer ones are cut before parsing. */
 const MAX_TEXT_NODE = 100 * 1024;
@@ -36,7 +37,7 @@ export interface ParsedFeed {
   /** Plain text (markup flattened), or absent. */
   title?: string;
   link?: string;
-  /** What the document is: 'RSS 2.0', 'RSS 0.91', 'RSS 0.92', 'RSS 1.0', 'RSS 0.90', 'RSS' (no version), 'Atom 1.0', 'Atom 0.3'. */
+  /** What the document is: 'RSS 2.0', 'RSS 0.91', 'RSS 0.92', 'RSS 1.0', 'RSS 0.90', 'RSS' (no version), 'Atom 1.0', 'Atom 0.3', 'JSON Feed 1.0', 'JSON Feed 1.1'. */
   format: string;
   items: ParsedItem[];
   /** Items that could not be read (one entry each, with the reason); the feed's other items are kept. */
@@ -49,7 +50,7 @@ export interface ParseOptions {
 }
 
 /**
- * Parses RSS 0.9x/1.0/2.0 and Atom 0.3/1.0. Each call builds its own tree: nothing is shared
+ * Parses RSS 0.9x/1.0/2.0, Atom 0.3/1.0 and JSON Feed 1.0/1.1 (src/ingest/json-feed.ts). Each call builds its own tree: nothing is shared
  * between two parses. The strict pass (sax) reads a well-formed document; one it refuses is read
  * again by the lenient pass (htmlparser2, as feedparser's loose parser does) and reported
  * `repaired`. A document with no root element, an HTML page, or XML that holds no feed is a
@@ -60,6 +61,8 @@ export async function parseFeed(text: string, options: ParseOptions = {}): Promi
 }
 
 export function parseFeedSync(text: string, options: ParseOptions = {}): { feed: ParsedFeed; repaired: boolean } {
+  text = text.replace(/^\uFEFF/, '');
+  if (looksLikeJson(text)) return { feed: readJsonFeed(text, MAX_TEXT_NODE, options.baseUrl), repaired: false };
   text = capTextNodes(text.replace(/^\uFEFF/, ''), MAX_TEXT_NODE);
   if (!/<[A-Za-z_]/.test(text)) throw new FeedError('not-a-feed', 'not a feed: the document has no root element');
   const head = text.slice(0, 1024).trimStart().toLowerCase();
