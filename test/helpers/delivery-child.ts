@@ -13,7 +13,8 @@ import { ROOT } from './app.js';
 // exits 0. Only the sender is loaded (no digest building, no ingest). It loads its modules, says
 // "loaded", then waits for "go" on stdin before touching the database: the test loads all its
 // processes up front and lets each go once the previous one is dead, so a restart costs
-// milliseconds instead of the ~2 s of loading. Its worker id comes from WORKER_ID, as in production.
+// milliseconds instead of the ~2 s of loading. Its worker id comes from WORKER_ID, as in production;
+// SEND_CONCURRENCY (default: the sender's) bounds how many digests it sends at once.
 const [dbPath, apiRoot] = process.argv.slice(2) as [string, string];
 const config = loadConfig(path.join(ROOT, 'config/demo.yaml'), {});
 process.stdout.write('loaded\n');
@@ -23,7 +24,8 @@ const db = openDatabase(dbPath);
 const subscriptions = new SubscriptionService(db, config);
 const onlySends = { digestNow: () => Promise.reject(new Error('this process only sends the outbox')) };
 const adapters = new Map<Platform, DeliveryAdapter>([['telegram', new TelegramAdapter({ token: '1:KILL', apiRoot }, subscriptions, onlySends, silentLogger)]]);
-const sender = new Sender(db, adapters, subscriptions, silentLogger);
+const concurrency = process.env.SEND_CONCURRENCY ? Number(process.env.SEND_CONCURRENCY) : undefined;
+const sender = new Sender(db, adapters, subscriptions, silentLogger, undefined, concurrency ? { concurrency } : {});
 const left = db.prepare("SELECT count(*) FROM digests WHERE status IN ('pending', 'sending')").pluck();
 while ((left.get() as number) > 0) {
   const report = await sender.runOnce();
