@@ -1,5 +1,5 @@
 import type { LoadedConfig } from './config/load.js';
-import { openDatabase, type DB } from './db/open.js';
+import { Store } from './db/store.js';
 import { FeedRepo } from './db/feeds.js';
 import type { Logger } from './logger.js';
 import { Metrics } from './metrics.js';
@@ -12,7 +12,8 @@ import { DeliveryService } from './delivery/service.js';
 /** Everything a command or the worker needs, built once from the config. */
 export interface App {
   config: LoadedConfig;
-  db: DB;
+  /** The database (SQLite file or PostgreSQL). */
+  db: Store;
   log: Logger;
   metrics: Metrics;
   poller: Poller;
@@ -20,10 +21,10 @@ export interface App {
   delivery: DeliveryService;
   health: HealthMonitor;
   clock: () => number;
-  close(): void;
+  close(): Promise<void>;
 }
 
-export function createApp(
+export async function createApp(
   config: LoadedConfig,
   log: Logger,
   options: {
@@ -37,12 +38,12 @@ export function createApp(
     /** Apply the config's feeds to the database (run, poll; default unless `existing`). */
     seedFeeds?: boolean;
   } = {},
-): App {
+): Promise<App> {
   const clock = options.clock ?? Date.now;
-  const db = openDatabase(options.dbPath ?? config.database, { mustExist: options.existing });
+  const db = await Store.open(options.dbPath ?? config.database, { mustExist: options.existing });
   const metrics = options.metrics ?? new Metrics();
   if (options.seedFeeds ?? !options.existing) {
-    const disabled = new FeedRepo(db).seed(config.feeds, clock());
+    const disabled = await new FeedRepo(db).seed(config.feeds, clock());
     for (const url of disabled) log.info({ feed: url }, `feed ${url} is no longer in the config: not polled any more (its articles are kept; \`feeds remove\` deletes them)`);
   }
   const policy = new AddressPolicy(config.fetch.allowHosts);
@@ -63,7 +64,7 @@ export function createApp(
     health,
   );
   const pipeline = new Pipeline(db, config, poller, log, clock, policy, { metrics, health });
-  const delivery = new DeliveryService(db, config, log, metrics, { clock, sleep: options.sleep, owner: options.owner, idf: () => pipeline.idf });
+  const delivery = new DeliveryService(db, config, log, metrics, { clock, sleep: options.sleep, owner: options.owner, idf: () => pipeline.idf() });
   return {
     config,
     db,
@@ -74,8 +75,9 @@ export function createApp(
     delivery,
     health,
     clock,
-    close: () => {
-      db.close();
+    close: async () => {
+      await pipeline.role.release();
+      await db.close();
       // Kept-alive connections of the checked pool would hold the process open for seconds.
       void policy.dispatcher.destroy();
     },

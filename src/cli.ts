@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { createApp, type App } from './app.js';
-import { DatabaseOpenError } from './db/open.js';
+import { DatabaseOpenError } from './db/store.js';
 import { ConfigError, DEFAULT_CONFIG_FILE, loadConfig } from './config/load.js';
 import { loadDotEnv } from './config/env.js';
 import { createLogger, type Logger } from './logger.js';
@@ -32,7 +32,7 @@ commands:
 
 global options (before or after the command):
   --config FILE   config file (default ${DEFAULT_CONFIG_FILE})
-  --db FILE       SQLite database (default: DATABASE_PATH, else the config's "database")
+  --db FILE|URL   SQLite file or postgres:// URL (default: DATABASE_URL, else DATABASE_PATH, else the config's "database")
   --json          machine-readable output on stdout; logs go to stderr
   --version, -v   the version;  <command> --help: that command's usage
 `;
@@ -122,7 +122,7 @@ export async function runCli(argv: string[], out: (line: string) => void = (l) =
     const config = loadConfig(options.config ?? DEFAULT_CONFIG_FILE);
     const handler = await load();
     // Only the commands that poll apply the config's feeds to the database.
-    app = createApp(config, log, { dbPath: options.db, existing: READS.has(command), seedFeeds: command === 'run' || command === 'poll' });
+    app = await createApp(config, log, { dbPath: options.db, existing: READS.has(command), seedFeeds: command === 'run' || command === 'poll' });
     return await handler({ app, args, options, out });
   } catch (err) {
     // Errors that carry an exit code are expected ones (config, usage, database, start-up): one line.
@@ -135,7 +135,7 @@ export async function runCli(argv: string[], out: (line: string) => void = (l) =
     process.stderr.write(`error: ${debug ? ((err as Error).stack ?? String(err)) : ((err as Error).message ?? String(err))}${debug ? '' : ' (LOG_LEVEL=debug shows where)'}\n`);
     return 1;
   } finally {
-    app?.close();
+    await app?.close();
   }
 }
 

@@ -1,4 +1,4 @@
-import type { DB } from './db/open.js';
+import type { Store } from './db/store.js';
 import { HealthQueries } from './db/health.js';
 import { FeedRepo } from './db/feeds.js';
 
@@ -40,12 +40,12 @@ export class HealthMonitor {
   private readonly limits: HealthLimits;
 
   constructor(
-    db: DB,
+    private readonly store: Store,
     private readonly clock: () => number = Date.now,
     limits: HealthLimits = DEFAULT_HEALTH_LIMITS,
   ) {
-    this.queries = new HealthQueries(db);
-    this.feeds = new FeedRepo(db);
+    this.queries = new HealthQueries(store);
+    this.feeds = new FeedRepo(store);
     this.limits = { ...limits };
   }
 
@@ -57,10 +57,10 @@ export class HealthMonitor {
     this.limits.pollStallMs = STALLED_AFTER_INTERVALS * intervalMs;
   }
 
-  /** `PRAGMA quick_check` (run once at the worker's start): 'ok' or what is damaged. */
-  checkIntegrity(): string {
+  /** `PRAGMA quick_check` on SQLite (run once at the worker's start): 'ok' or what is damaged. */
+  async checkIntegrity(): Promise<string> {
     try {
-      this.integrity = this.queries.quickCheck();
+      this.integrity = await this.queries.quickCheck(this.store);
     } catch (err) {
       this.integrity = (err as Error).message;
     }
@@ -83,13 +83,13 @@ export class HealthMonitor {
     this.pollFinishedAt = this.clock();
   }
 
-  report(): HealthReport {
+  async report(): Promise<HealthReport> {
     const now = this.clock();
     const problems: string[] = [];
     const iso = (t: number | null | undefined) => (t ? new Date(t).toISOString() : null);
     const body: Record<string, unknown> = {};
     try {
-      this.queries.ping();
+      await this.queries.ping();
       body.database = 'ok';
     } catch (err) {
       body.database = (err as Error).message;
@@ -112,26 +112,26 @@ export class HealthMonitor {
       body.lastPollCompletedAt = iso(this.pollFinishedAt);
     }
     try {
-      const articles = this.queries.articleBacklog();
+      const articles = await this.queries.articleBacklog();
       if (articles.oldestSeenAt !== null && now - articles.oldestSeenAt > this.limits.processingLagMs) {
         problems.push(`${articles.count} articles wait to be processed, the oldest since ${iso(articles.oldestSeenAt)}`);
       }
-      const digests = this.queries.digestBacklog();
+      const digests = await this.queries.digestBacklog();
       if (digests.oldestCreatedAt !== null && now - digests.oldestCreatedAt > this.limits.digestBacklogMs) {
         problems.push(`${digests.count} digests wait to be delivered, the oldest since ${iso(digests.oldestCreatedAt)}`);
       }
-      const lastPoll = this.feeds.lastPollAt();
+      const lastPoll = await this.feeds.lastPollAt();
       Object.assign(body, {
         integrity: this.integrity,
         lastPollAt: iso(lastPoll),
-        failingFeeds: this.feeds.failingCount(),
+        failingFeeds: await this.feeds.failingCount(),
         // A broken feed is the feed's problem, not the worker's: named here, not a reason for 503.
-        failing: this.feeds.failing(FAILING_SHOWN).map((f) => ({ url: f.url, status: f.last_status, error: f.last_error, failures: f.error_count, lastPolledAt: iso(f.last_polled_at), retryAt: iso(f.next_poll_at) })),
+        failing: (await this.feeds.failing(FAILING_SHOWN)).map((f) => ({ url: f.url, status: f.last_status, error: f.last_error, failures: f.error_count, lastPolledAt: iso(f.last_polled_at), retryAt: iso(f.next_poll_at) })),
         pendingArticles: articles.count,
         pendingDigests: digests.count,
         oldestPendingDigest: iso(digests.oldestCreatedAt),
         // Given up: an operator decision (`outbox resend`), not a fault of the running worker.
-        deadDigests: this.queries.deadDigests(),
+        deadDigests: await this.queries.deadDigests(),
       });
     } catch (err) {
       // A damaged file can pass the ping and fail the next query.
@@ -141,21 +141,21 @@ export class HealthMonitor {
   }
 
   /** What is due next: the start-up line "next poll 14:05 UTC, next digest 08:00 Europe/Kyiv". */
-  nextDue(): { poll?: { at: number; feeds: number }; digest?: { at: number; timezone: string; platform: string; chatId: string } } {
-    return { poll: this.queries.nextFeedPoll(), digest: this.queries.nextDigest() };
+  async nextDue(): Promise<{ poll?: { at: number; feeds: number }; digest?: { at: number; timezone: string; platform: string; chatId: string } }> {
+    return { poll: await this.queries.nextFeedPoll(), digest: await this.queries.nextDigest() };
   }
 
   /** For /metrics: the backlogs and their ages in seconds (0 when empty). */
-  backlog(): { pendingArticles: number; processingLagSeconds: number; pendingDigests: number; oldestPendingDigestSeconds: number; deadDigests: number } {
+  async backlog(): Promise<{ pendingArticles: number; processingLagSeconds: number; pendingDigests: number; oldestPendingDigestSeconds: number; deadDigests: number }> {
     const now = this.clock();
-    const a = this.queries.articleBacklog();
-    const d = this.queries.digestBacklog();
+    const a = await this.queries.articleBacklog();
+    const d = await this.queries.digestBacklog();
     return {
       pendingArticles: a.count,
       processingLagSeconds: a.oldestSeenAt === null ? 0 : Math.max(0, (now - a.oldestSeenAt) / 1000),
       pendingDigests: d.count,
       oldestPendingDigestSeconds: d.oldestCreatedAt === null ? 0 : Math.max(0, (now - d.oldestCreatedAt) / 1000),
-      deadDigests: this.queries.deadDigests(),
+      deadDigests: await this.queries.deadDigests(),
     };
   }
 }

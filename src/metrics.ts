@@ -26,7 +26,9 @@ export class Metrics {
     buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300],
     registers: [this.registry],
   });
-  private backlogSource: (() => Backlog) | undefined;
+  private backlogSource: (() => Promise<Backlog>) | undefined;
+  /** One read of the backlog serves every gauge of a scrape. */
+  private backlogRead: { at: number; value: Promise<Backlog> } | undefined;
   private readonly gauges = (
     [
       ['news_digest_pending_articles', 'Articles stored and not processed yet', 'pendingArticles'],
@@ -41,9 +43,9 @@ export class Metrics {
       name,
       help,
       registers: [this.registry],
-      collect() {
+      async collect() {
         try {
-          const b = metrics.backlogSource?.();
+          const b = await metrics.readBacklog();
           if (b) this.set(b[key]);
         } catch {
           // A damaged database: /healthz reports it; the other metrics are still served.
@@ -53,8 +55,15 @@ export class Metrics {
   });
 
   /** Where the backlog gauges read from (the worker's health monitor). */
-  watchBacklog(source: () => Backlog): void {
+  watchBacklog(source: () => Promise<Backlog>): void {
     this.backlogSource = source;
+  }
+
+  private readBacklog(): Promise<Backlog> | undefined {
+    if (!this.backlogSource) return undefined;
+    const now = Date.now();
+    if (!this.backlogRead || now - this.backlogRead.at > 500) this.backlogRead = { at: now, value: this.backlogSource() };
+    return this.backlogRead.value;
   }
 
   /** Times a stage run into the stage histogram. */

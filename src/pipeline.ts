@@ -1,5 +1,6 @@
 import type { LoadedConfig } from './config/load.js';
-import type { DB } from './db/open.js';
+import type { DB, Store } from './db/store.js';
+import { GrouperRole, GrouperRoleLost } from './db/grouper-role.js';
 import type { FeedRow } from './db/feeds.js';
 import { ArticleRepo, type ArticleRow } from './db/articles.js';
 import { TopicDecisionRepo } from './db/topics.js';
@@ -68,18 +69,19 @@ type Judged = { article: ArticleRow; decisions: TopicDecision[]; topics: string[
  * and write the changed stories' summaries. An article is marked processed in the transaction
  * that stores its decisions and its story, so a crash or a lock at any point loses nothing: what
  * is unprocessed is found again by the next run (and at start), and never processed twice.
+ * Processing is the story grouper's work: on PostgreSQL one worker at a time does it (the
+ * others poll, store and send), see {@link GrouperRole}.
  */
 export class Pipeline {
-  private readonly articles: ArticleRepo;
-  private readonly decisions: TopicDecisionRepo;
-  private readonly idfStore: IdfStore;
   private readonly matchers: TopicMatcher[];
-  private idfModel: IdfModel | undefined;
-  private storyService: StoryService | undefined;
+  private idfModel: Promise<IdfModel> | undefined;
+  private storyService: Promise<StoryService> | undefined;
+  private roleGeneration = 0;
   readonly pages: PageFetcher;
+  readonly role: GrouperRole;
 
   constructor(
-    readonly db: DB,
+    readonly store: Store,
     readonly config: LoadedConfig,
     readonly poller: Poller,
     readonly log: Logger,
@@ -87,38 +89,43 @@ export class Pipeline {
     readonly policy: AddressPolicy = new AddressPolicy(config.fetch.allowHosts),
     private readonly observe: { metrics?: Metrics; health?: HealthMonitor } = {},
   ) {
-    this.articles = new ArticleRepo(db);
-    this.decisions = new TopicDecisionRepo(db);
-    this.idfStore = new IdfStore(db);
     this.matchers = config.topics.map((t) => new TopicMatcher(t));
     const f = config.fetch;
     this.pages = new PageFetcher({ timeoutMs: f.timeout, maxBytes: f.maxBytes, maxRedirects: f.maxRedirects, userAgent: f.userAgent }, policy, f.pageConcurrency);
+    this.role = new GrouperRole(store);
   }
 
   /** The IDF model, loaded from the database on first use. */
-  get idf(): IdfModel {
-    return (this.idfModel ??= this.idfStore.load());
+  idf(): Promise<IdfModel> {
+    const p = (this.idfModel ??= new IdfStore(this.store).load());
+    p.catch(() => (this.idfModel = undefined));
+    return p;
   }
 
-  get stories(): StoryService {
+  stories(): Promise<StoryService> {
     const s = this.config.stories;
-    return (this.storyService ??= new StoryService(
-      this.db,
-      this.idf,
-      this.config.topics,
-      {
-        windowMs: s.window,
-        ...(s.joinProbability !== undefined ? { joinProbability: s.joinProbability } : {}),
-        ...(s.mergeProbability !== undefined ? { mergeProbability: s.mergeProbability === 'off' ? 2 : s.mergeProbability } : {}),
-        threads: s.threads,
-      },
-      this.clock,
+    const p = (this.storyService ??= this.idf().then(
+      (idf) =>
+        new StoryService(
+          this.store,
+          idf,
+          this.config.topics,
+          {
+            windowMs: s.window,
+            ...(s.joinProbability !== undefined ? { joinProbability: s.joinProbability } : {}),
+            ...(s.mergeProbability !== undefined ? { mergeProbability: s.mergeProbability === 'off' ? 2 : s.mergeProbability } : {}),
+            threads: s.threads,
+          },
+          this.clock,
+        ),
     ));
+    p.catch(() => (this.storyService = undefined));
+    return p;
   }
 
   /**
    * The in-memory statistics may hold what a failed transaction did not store, or what retention
-   * has since taken off: read them again.
+   * (or another grouper, before this process took the role) has since changed: read them again.
    */
   resetCaches(): void {
     this.idfModel = undefined;
@@ -148,12 +155,18 @@ export class Pipeline {
   /** Processes the stored articles not processed yet, in batches, then writes changed summaries. */
   async processPending(options: ProcessOptions = {}): Promise<ProcessResult> {
     const total: ProcessResult = { processedArticles: 0, relevantArticles: 0, pagesFetched: 0, newStories: [], updatedStories: [], pendingArticles: 0 };
+    const articles = new ArticleRepo(this.store);
+    if (!(await this.takeRole())) {
+      // Another worker groups the stories; it processes what this one stored.
+      total.pendingArticles = await articles.pendingCount();
+      return total;
+    }
     const created = new Set<number>();
     const updated = new Set<number>();
     let after = 0;
     let pagesLeft = this.config.fetch.pageBudget;
     for (let i = 0; i < MAX_BATCHES; i++) {
-      const ids = this.articles.pending(BATCH, after);
+      const ids = await articles.pending(BATCH, after);
       if (!ids.length) break;
       after = ids[ids.length - 1]!;
       const batch = await this.processBatch(ids, pagesLeft, options);
@@ -163,9 +176,11 @@ export class Pipeline {
       total.pagesFetched += batch.pagesFetched;
       batch.created.forEach((id) => created.add(id));
       batch.updated.forEach((id) => updated.add(id));
+      if (batch.roleLost) break;
     }
     try {
-      const summarise = () => retryOnLock(() => this.stories.summarisePending());
+      const stories = await this.stories();
+      const summarise = () => retryOnLock(() => stories.summarisePending());
       await (this.observe.metrics ? this.observe.metrics.time('summarise', summarise) : summarise());
     } catch (err) {
       if (isDatabaseError(err) && !isLockError(err)) this.observe.health?.writeFailed(err);
@@ -174,16 +189,29 @@ export class Pipeline {
     }
     total.newStories = [...created];
     total.updatedStories = [...updated].filter((id) => !created.has(id));
-    total.pendingArticles = this.articles.pendingCount();
+    total.pendingArticles = await articles.pendingCount();
     return total;
   }
 
+  /** Whether this process is the grouper now (always on SQLite); a role taken anew starts from fresh caches. */
+  private async takeRole(): Promise<boolean> {
+    if (!(await this.role.acquire())) return false;
+    if (this.role.generation !== this.roleGeneration) {
+      if (this.roleGeneration !== 0) this.log.info('took the story grouper role: processing stored articles');
+      this.roleGeneration = this.role.generation;
+      this.resetCaches();
+    }
+    return true;
+  }
+
   private async processBatch(ids: number[], pageBudget: number, options: ProcessOptions) {
-    const out = { processed: 0, relevant: 0, pagesFetched: 0, pagesStarted: 0, created: new Set<number>(), updated: new Set<number>() };
-    const rows = ids.map((id) => this.articles.get(id)).filter((a): a is ArticleRow => a !== undefined);
+    const out = { processed: 0, relevant: 0, pagesFetched: 0, pagesStarted: 0, created: new Set<number>(), updated: new Set<number>(), roleLost: false };
+    const articles = new ArticleRepo(this.store);
+    const rows = await articles.getMany(ids);
     const now = this.clock();
+    const stories = await this.stories();
     // An edited article is analysed again.
-    this.stories.forget(rows.filter((a) => a.learned).map((a) => a.id));
+    stories.forget(rows.filter((a) => a.learned).map((a) => a.id));
     let judged = rows.map((a) => this.judge(a));
 
     // Thin on-topic articles wait for their page (fetched once, in its own pool and budget).
@@ -209,9 +237,10 @@ export class Pipeline {
     if (waits.length || waiting.size) {
       const fetched = new Set([...asked].filter((id) => !waiting.has(id)));
       if (fetched.size) {
-        this.stories.forget(fetched);
-        judged = judged.map((j) => (fetched.has(j.article.id) ? this.judge(this.articles.get(j.article.id)!) : j));
-        out.pagesFetched = [...fetched].filter((id) => this.articles.get(id)?.page_text).length;
+        stories.forget(fetched);
+        const again = new Map((await articles.getMany([...fetched])).map((a) => [a.id, a]));
+        judged = judged.map((j) => (again.has(j.article.id) ? this.judge(again.get(j.article.id)!) : j));
+        out.pagesFetched = [...again.values()].filter((a) => a.page_text).length;
       }
       judged = judged.filter((j) => !waiting.has(j.article.id));
     }
@@ -224,6 +253,11 @@ export class Pipeline {
       Object.assign(out, { processed: result.processed, relevant: result.relevant, created: result.created, updated: result.updated });
     } catch (err) {
       this.resetCaches();
+      if (err instanceof GrouperRoleLost) {
+        this.log.warn({ articles: judged.length }, `processing stopped: ${err.message}`);
+        out.roleLost = true;
+        return out;
+      }
       if (isLockError(err)) {
         this.log.warn({ articles: judged.length }, 'processing postponed: the database stayed locked; the next run takes these articles');
         return out;
@@ -238,7 +272,7 @@ export class Pipeline {
         // One article that cannot be processed is set aside with the reason, not retried forever.
         const a = judged[0]!.article;
         this.log.error({ article: a.id, url: a.url, err: (err as Error).message }, 'article could not be processed; set aside');
-        await retryOnLock(() => this.articles.markProcessed(a.id, now, (err as Error).message));
+        await retryOnLock(() => articles.markProcessed([a.id], now, (err as Error).message));
         return out;
       }
       // Find the article that fails: the others are processed one by one.
@@ -248,6 +282,10 @@ export class Pipeline {
         out.relevant += one.relevant;
         one.created.forEach((id) => out.created.add(id));
         one.updated.forEach((id) => out.updated.add(id));
+        if (one.roleLost) {
+          out.roleLost = true;
+          break;
+        }
       }
     }
     return out;
@@ -263,44 +301,50 @@ export class Pipeline {
     if (r.error?.startsWith('refused')) this.log.info({ article: id }, `article page not fetched: ${r.error}`);
     else if (r.error !== null) this.log.debug({ article: id, err: r.error }, 'article page not used');
     // Keep the feed text on failure; the failure is remembered so the page is not fetched again.
-    await retryOnLock(() => this.articles.setPageText(id, r.text, r.error, this.clock()));
+    await retryOnLock(() => new ArticleRepo(this.store).setPageText(id, r.text, r.error, this.clock()));
   }
 
   /**
-   * One write transaction (IMMEDIATE: the write lock first, so two processes serialise here):
-   * the articles still unprocessed and unchanged since they were read teach the term statistics,
-   * get their decisions and stories, and are marked processed, all or nothing.
+   * One write transaction (SQLite: IMMEDIATE, the write lock first, so two processes serialise
+   * here): the articles still unprocessed and unchanged since they were read teach the term
+   * statistics, get their decisions and stories, and are marked processed, all or nothing.
    */
-  private commit(judged: Judged[], now: number) {
+  private async commit(judged: Judged[], now: number) {
     const created = new Set<number>();
     const updated = new Set<number>();
-    let processed = 0;
-    let relevant = 0;
-    this.db
-      .transaction(() => {
-        const fresh = judged.filter((j) => this.articles.stillPending(j.article.id, j.article.updated_at));
-        if (!fresh.length) return;
+    const stories = await this.stories();
+    const idf = await this.idf();
+    const { processed, relevant } = await this.store.transaction(
+      async (tx) => {
+        await this.role.verify(tx);
+        const articles = new ArticleRepo(tx);
+        const still = await articles.stillPending(judged.map((j) => ({ id: j.article.id, updatedAt: j.article.updated_at })));
+        const fresh = judged.filter((j) => still.has(j.article.id));
+        if (!fresh.length) return { processed: 0, relevant: 0 };
         const onTopic = new Set(fresh.filter((j) => j.topics.length).map((j) => j.article.id));
-        this.stories.learn(
+        stories.learn(
           fresh.filter((j) => !j.article.learned).map((j) => storyArticle(j.article)),
           (id) => onTopic.has(id),
         );
-        this.idfStore.flush(this.idf);
-        for (const j of fresh) for (const d of j.decisions) this.decisions.save(j.article.id, d, now);
+        await new IdfStore(tx).flush(idf);
+        await new TopicDecisionRepo(tx).saveMany(
+          fresh.flatMap((j) => j.decisions.map((decision) => ({ articleId: j.article.id, decision }))),
+          now,
+        );
         // Edited articles already in stories change those stories.
-        for (const j of fresh) if (j.article.learned) this.stories.touchStoriesOf(j.article.id).forEach((id) => updated.add(id));
+        for (const j of fresh) if (j.article.learned) (await stories.touchStoriesOf(tx, j.article.id)).forEach((id) => updated.add(id));
         for (const matcher of this.matchers) {
           const topicArticles = fresh.filter((j) => j.topics.includes(matcher.topic.id)).map((j) => storyArticle(j.article));
           if (!topicArticles.length) continue;
-          const changes = this.stories.assign(matcher.topic.id, topicArticles);
+          const changes = await stories.assign(tx, matcher.topic.id, topicArticles);
           changes.created.forEach((id) => created.add(id));
           changes.updated.forEach((id) => updated.add(id));
         }
-        for (const j of fresh) this.articles.markProcessed(j.article.id, now);
-        processed = fresh.length;
-        relevant = fresh.filter((j) => j.topics.length).length;
-      })
-      .immediate();
+        await articles.markProcessed(fresh.map((j) => j.article.id), now);
+        return { processed: fresh.length, relevant: onTopic.size };
+      },
+      { grouper: true },
+    );
     return { processed, relevant, created, updated };
   }
 

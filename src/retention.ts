@@ -1,7 +1,9 @@
-import type { DB } from './db/open.js';
+import type { Store } from './db/store.js';
+import type { GrouperRole } from './db/grouper-role.js';
 import { RetentionRepo, type PrunableArticle } from './db/retention.js';
 import { docFeatures, docTerms } from './stories/features.js';
 import { clusterDocOf } from './stories/service.js';
+import { sql } from 'kysely';
 import { retryOnLock } from './db/lock-retry.js';
 
 export interface PruneReport {
@@ -18,45 +20,50 @@ const BATCH = 500;
  * Retention: articles first seen more than `maxAgeMs` ago are deleted with their topic decisions
  * and story links, and their terms are taken off the term statistics they were counted in (so
  * the statistics describe the articles kept, and words only old articles had disappear); then the
- * stories left empty, and the delivered digests no story mark needs. The WAL is checkpointed.
+ * stories left empty, and the delivered digests no story mark needs. SQLite's WAL is checkpointed.
+ * On PostgreSQL only the story grouper prunes (the term statistics are its own).
  */
 export class Retention {
-  private readonly repo: RetentionRepo;
-
   constructor(
-    private readonly db: DB,
+    private readonly store: Store,
     private readonly maxAgeMs: number,
     private readonly clock: () => number = Date.now,
-  ) {
-    this.repo = new RetentionRepo(db);
-  }
+    private readonly role?: GrouperRole,
+  ) {}
 
   async prune(): Promise<PruneReport> {
     const started = performance.now();
     const cut = this.clock() - this.maxAgeMs;
     const report: PruneReport = { articles: 0, stories: 0, digests: 0, durationMs: 0 };
+    if (this.role && !(await this.role.acquire())) return report;
     for (;;) {
-      const n = await retryOnLock(() => this.db.transaction(() => this.pruneArticles(cut)).immediate());
+      const n = await retryOnLock(() => this.store.transaction((tx) => this.pruneArticles(new RetentionRepo(tx), cut)));
       report.articles += n;
       if (n < BATCH) break;
     }
     for (;;) {
-      const n = await retryOnLock(() => this.db.transaction(() => this.repo.deleteEmptyStoriesBefore(cut, BATCH)).immediate());
+      const n = await retryOnLock(() => this.store.transaction((tx) => new RetentionRepo(tx).deleteEmptyStoriesBefore(cut, BATCH)));
       report.stories += n;
       if (n < BATCH) break;
     }
     for (;;) {
-      const n = await retryOnLock(() => this.db.transaction(() => this.repo.deleteDigestsBefore(cut, BATCH)).immediate());
+      const n = await retryOnLock(() => this.store.transaction((tx) => new RetentionRepo(tx).deleteDigestsBefore(cut, BATCH)));
       report.digests += n;
       if (n < BATCH) break;
     }
-    await retryOnLock(() => this.repo.checkpoint());
+    if (this.store.engine === 'sqlite') {
+      // Moves the WAL into the database file and truncates it; lets SQLite refresh its statistics.
+      await retryOnLock(async () => {
+        await sql`PRAGMA wal_checkpoint(TRUNCATE)`.execute(this.store.k);
+        await sql`PRAGMA optimize`.execute(this.store.k);
+      });
+    }
     report.durationMs = performance.now() - started;
     return report;
   }
 
-  private pruneArticles(cut: number): number {
-    const rows = this.repo.articlesBefore(cut, BATCH);
+  private async pruneArticles(repo: RetentionRepo, cut: number): Promise<number> {
+    const rows = await repo.articlesBefore(cut, BATCH);
     if (!rows.length) return 0;
     const global = new Map<string, number>();
     const topics = new Map<string, { terms: Map<string, number>; docs: number }>();
@@ -66,15 +73,15 @@ export class Retention {
       const terms = termsOf(a);
       docs++;
       for (const t of terms) global.set(t, (global.get(t) ?? 0) + 1);
-      for (const topic of JSON.parse(a.topics ?? '[]') as string[]) {
+      for (const topic of a.topics) {
         let s = topics.get(topic);
         if (!s) topics.set(topic, (s = { terms: new Map(), docs: 0 }));
         s.docs++;
         for (const t of terms) s.terms.set(t, (s.terms.get(t) ?? 0) + 1);
       }
     }
-    this.repo.forgetTerms(global, docs, topics);
-    this.repo.deleteArticles(rows.map((a) => a.id));
+    await repo.forgetTerms(global, docs, topics);
+    await repo.deleteArticles(rows.map((a) => a.id));
     return rows.length;
   }
 }

@@ -35,8 +35,8 @@ export interface WorkerOptions {
 }
 
 /** One line at start: when the feeds are polled next and when the next digest goes out, in local time. */
-function logNextRuns(app: App, log: App['log']): void {
-  const { poll, digest } = app.health.nextDue();
+async function logNextRuns(app: App, log: App['log']): Promise<void> {
+  const { poll, digest } = await app.health.nextDue();
   const zone = app.config.digest.timezone;
   const at = (ms: number, tz: string) => {
     const t = DateTime.fromMillis(Math.max(ms, app.clock()), { zone: tz });
@@ -94,14 +94,14 @@ export async function startWorker(app: App, options: WorkerOptions = {}): Promis
   if (!telegram && !slack) {
     // No chat platform configured: digests go to the console, on the default schedule.
     delivery.register(new ConsoleAdapter());
-    if (!delivery.subscriptions.get('console', 'stdout')) {
-      for (const t of config.topics) delivery.subscriptions.subscribe('console', 'stdout', t.id, 'console');
+    if (!(await delivery.subscriptions.get('console', 'stdout'))) {
+      for (const t of config.topics) await delivery.subscriptions.subscribe('console', 'stdout', t.id, 'console');
     }
     log.info('no chat token set: digests are printed to the console (see README to connect Telegram or Slack)');
   }
 
   app.metrics.enableProcessMetrics();
-  const integrity = app.health.checkIntegrity();
+  const integrity = await app.health.checkIntegrity();
   if (integrity !== 'ok') log.error({ integrity }, 'database integrity check failed: /healthz reports it; restore a backup or run `sqlite3 FILE .recover`');
 
   // No poll completed for three polling intervals: /healthz reports the worker stalled.
@@ -128,7 +128,7 @@ export async function startWorker(app: App, options: WorkerOptions = {}): Promis
       }
     },
   };
-  const retention = new Retention(app.db, config.retention.maxAge, app.clock);
+  const retention = new Retention(app.db, config.retention.maxAge, app.clock, pipeline.role);
   const pruneJob = {
     name: 'retention',
     schedule: options.retentionTick ?? '0 17 * * * *',
@@ -168,7 +168,7 @@ export async function startWorker(app: App, options: WorkerOptions = {}): Promis
   scheduler.add(pollJob);
   scheduler.add(pruneJob);
   scheduler.add({ name: 'send-digests', schedule: options.digestTick ?? '*/15 * * * * *', run: () => app.metrics.time('send', () => delivery.tick()) });
-  logNextRuns(app, log);
+  await logNextRuns(app, log);
   void scheduler.runNow(pruneJob).then(() => scheduler.runNow(pollJob));
   return {
     host,

@@ -11,11 +11,11 @@ export async function explainCommand(ctx: CommandContext): Promise<number> {
   const [ref, ...rest] = ctx.args;
   if (!ref || rest.length) throw new UsageError('explain: expects one article id or URL, e.g. explain 12 or explain https://kyivindependent.com/…');
   const repo = new ArticleRepo(ctx.app.db);
-  const article = /^\d+$/.test(ref) ? repo.get(Number(ref)) : repo.byUrl(canonicalUrl(ref));
+  const article = /^\d+$/.test(ref) ? await repo.get(Number(ref)) : await repo.byUrl(canonicalUrl(ref));
   if (!article) throw new UsageError(`explain: no article ${/^\d+$/.test(ref) ? `with id ${ref}` : `with URL ${ref}`} (see: articles)`);
-  const decisions = new TopicDecisionRepo(ctx.app.db).forArticle(article.id);
+  const decisions = await new TopicDecisionRepo(ctx.app.db).forArticle(article.id);
   const stories = new StoryRepo(ctx.app.db);
-  const memberships = stories.membershipsOf(article.id).map((m) => ({ ...m, evidence: parseEvidence(m.evidence) }));
+  const memberships = (await stories.membershipsOf(article.id)).map((m) => ({ ...m, evidence: parseEvidence(m.evidence) }));
   if (ctx.options.json) {
     ctx.out(JSON.stringify({ id: article.id, url: article.url, title: article.title, publishedAt: iso(article.published_at), topics: decisions, stories: memberships }, null, 2));
     return 0;
@@ -36,7 +36,7 @@ export async function explainCommand(ctx: CommandContext): Promise<number> {
     for (const c of m.evidence?.contributions ?? []) ctx.out(`   ${c.contribution >= 0 ? '+' : '−'} ${Math.abs(c.contribution).toFixed(2)}  ${FEATURE_WORDS[c.feature] ?? c.feature} (${c.value})`);
     if (m.evidence?.merged) ctx.out(`   then story #${m.evidence.merged.from} was folded into it: the two report one event (probability ${m.evidence.merged.probability})`);
     if (m.thread_id !== null) {
-      const earlier = stories.earlierInThread(m.story_id, 1)[0];
+      const earlier = (await stories.earlierInThread(m.story_id, 1))[0];
       if (earlier) ctx.out(`   follows up story #${earlier.id} "${earlier.title}" (same thread)`);
     }
   }

@@ -18,7 +18,7 @@ export async function feedsCommand(ctx: CommandContext): Promise<number> {
   switch (sub) {
     case 'list':
     case undefined: {
-      const feeds = repo.list();
+      const feeds = await repo.list();
       if (ctx.options.json) {
         ctx.out(JSON.stringify(feeds.map((f) => ({ id: f.id, url: f.url, title: f.title, origin: f.origin, lastStatus: f.last_status, lastError: f.last_error, errorCount: f.error_count, lastPolledAt: iso(f.last_polled_at), nextPollAt: iso(f.next_poll_at), skippedItems: f.last_skipped, skipReason: f.last_skip_reason })), null, 2));
         return 0;
@@ -37,22 +37,22 @@ export async function feedsCommand(ctx: CommandContext): Promise<number> {
       const url = checkUrl(arg, 'feeds add');
       if (!ctx.options.json) return addFeed(ctx, repo, url, now);
       // --json: what the check said, and the feed rows it added.
-      const before = new Set(repo.list().map((f) => f.id));
+      const before = new Set((await repo.list()).map((f) => f.id));
       const messages: string[] = [];
       const code = await addFeed({ ...ctx, out: (l) => messages.push(l) }, repo, url, now);
-      const added = repo.list().filter((f) => !before.has(f.id)).map((f) => ({ id: f.id, url: f.url, title: f.title, origin: f.origin }));
+      const added = (await repo.list()).filter((f) => !before.has(f.id)).map((f) => ({ id: f.id, url: f.url, title: f.title, origin: f.origin }));
       ctx.out(JSON.stringify({ url, added, messages }, null, 2));
       return code;
     }
     case 'remove': {
       if (!arg) throw new UsageError('feeds remove: give the feed\'s id or URL (see: feeds list)');
-      const byId = /^\d+$/.test(arg) ? repo.byId(Number(arg)) : undefined;
+      const byId = /^\d+$/.test(arg) ? await repo.byId(Number(arg)) : undefined;
       if (/^\d+$/.test(arg) && !byId) throw new UsageError(`feeds remove: no feed with id ${arg} (see: feeds list)`);
       const url = byId ? byId.url : checkUrl(arg, 'feeds remove');
-      const feed = repo.byUrl(url);
+      const feed = await repo.byUrl(url);
       if (!feed) throw new UsageError(`feeds remove: no feed with URL ${url} (see: feeds list)`);
       if (feed.origin === 'config' && feed.disabled_at === null) throw new UsageError(`feeds remove: ${url} comes from ${path.relative(process.cwd(), ctx.app.config.file)}; remove it there`);
-      repo.remove(url);
+      await repo.remove(url);
       ctx.out(ctx.options.json ? JSON.stringify({ removed: { id: feed.id, url } }, null, 2) : `removed ${url} and its articles`);
       return 0;
     }
@@ -61,7 +61,7 @@ export async function feedsCommand(ctx: CommandContext): Promise<number> {
       const skipped: string[] = [];
       const feeds = readOpml(arg, skipped);
       let added = 0;
-      for (const f of feeds) if (repo.add(f.url, 'opml', now, f.title).created) added++;
+      for (const f of feeds) if ((await repo.add(f.url, 'opml', now, f.title)).created) added++;
       if (ctx.options.json) {
         ctx.out(JSON.stringify({ file: arg, found: feeds.length, added, alreadyPresent: feeds.length - added, skipped }, null, 2));
         return 0;
@@ -83,7 +83,7 @@ const EXPECTED = 'expected an RSS, Atom or RDF feed, or an HTML page that links 
  * is refused with exit code 2 and nothing is added, unless `--force`.
  */
 async function addFeed(ctx: CommandContext, repo: FeedRepo, url: string, now: number): Promise<number> {
-  if (repo.byUrl(url)) {
+  if (await repo.byUrl(url)) {
     ctx.out(`already present: ${url}`);
     return 0;
   }
@@ -92,9 +92,9 @@ async function addFeed(ctx: CommandContext, repo: FeedRepo, url: string, now: nu
   const limits = { timeoutMs: f.timeout, maxBytes: f.maxBytes, maxRedirects: f.maxRedirects, userAgent: f.userAgent };
   const check = (target: string, trustedHost: string | undefined) =>
     inspectUrl(target, limits, { deadlineMs: feedDeadlineMs(limits), policy: { policy: ctx.app.pipeline.policy, trustedHost } });
-  const refuse = (target: string, what: string): number => {
+  const refuse = async (target: string, what: string): Promise<number> => {
     if (!force) throw new UsageError(`feeds add: ${target}: ${what}; ${EXPECTED}. Nothing added (--force adds it anyway)`);
-    repo.add(target, 'user', now);
+    await repo.add(target, 'user', now);
     ctx.out(`added ${target} anyway (--force), although ${what}`);
     return 0;
   };
@@ -106,7 +106,7 @@ async function addFeed(ctx: CommandContext, repo: FeedRepo, url: string, now: nu
     return refuse(url, describeError(err));
   }
   if (found.kind === 'feed') {
-    repo.add(url, 'user', now);
+    await repo.add(url, 'user', now);
     ctx.out(`added ${url}: ${describeFeed(found)}`);
     return 0;
   }
@@ -114,7 +114,7 @@ async function addFeed(ctx: CommandContext, repo: FeedRepo, url: string, now: nu
   ctx.out(`${url} is an HTML page; it links ${found.feeds.length === 1 ? 'this feed' : 'these feeds'}: ${found.feeds.map((l) => `${l.url} (${l.type}${l.title ? `, "${l.title}"` : ''})`).join(', ')}`);
   const [first, ...others] = found.feeds;
   const target = first!.url;
-  if (repo.byUrl(target)) {
+  if (await repo.byUrl(target)) {
     ctx.out(`already present: ${target}`);
     return 0;
   }
@@ -126,7 +126,7 @@ async function addFeed(ctx: CommandContext, repo: FeedRepo, url: string, now: nu
     return refuse(target, `the feed the page links failed: ${describeError(err)}`);
   }
   if (linked.kind !== 'feed') return refuse(target, 'the feed the page links is itself an HTML page');
-  repo.add(target, 'user', now);
+  await repo.add(target, 'user', now);
   ctx.out(`added ${target}: ${describeFeed(linked)}`);
   if (others.length) ctx.out(`not added (add them with feeds add URL if wanted): ${others.map((o) => o.url).join(', ')}`);
   return 0;

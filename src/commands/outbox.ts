@@ -20,8 +20,8 @@ function state(d: UndeliveredDigest): string {
   return d.status.toUpperCase();
 }
 
-function list(ctx: CommandContext, repo: OutboxRepo): number {
-  const digests = repo.undelivered();
+async function list(ctx: CommandContext, repo: OutboxRepo): Promise<number> {
+  const digests = await repo.undelivered();
   if (ctx.options.json) {
     ctx.out(JSON.stringify(digests.map((d) => ({ ...d, createdAt: iso(d.createdAt), nextAttemptAt: iso(d.nextAttemptAt), failingSince: iso(d.failingSince), deadAt: iso(d.deadAt) })), null, 2));
     return 0;
@@ -48,11 +48,11 @@ function list(ctx: CommandContext, repo: OutboxRepo): number {
   return 0;
 }
 
-function resend(ctx: CommandContext, repo: OutboxRepo, args: string[]): number {
+async function resend(ctx: CommandContext, repo: OutboxRepo, args: string[]): Promise<number> {
   // `--all` is parsed by cli.ts for this command only.
   const all = ctx.options.all === true;
   if (all === (args.length > 0)) throw new UsageError(USAGE);
-  const undelivered = new Map(repo.undelivered().map((d) => [d.id, d]));
+  const undelivered = new Map((await repo.undelivered()).map((d) => [d.id, d]));
   let chosen: UndeliveredDigest[];
   if (all) {
     chosen = [...undelivered.values()].filter((d) => d.status === 'dead' && d.subscriptionActive);
@@ -72,7 +72,11 @@ function resend(ctx: CommandContext, repo: OutboxRepo, args: string[]): number {
     });
   }
   const now = ctx.app.clock();
-  const queued = repo.immediate(() => chosen.filter((d) => repo.requeue(d.id, now)));
+  const queued = await repo.transaction(async (tx) => {
+    const done: UndeliveredDigest[] = [];
+    for (const d of chosen) if (await tx.requeue(d.id, now)) done.push(d);
+    return done;
+  });
   if (!queued.length) ctx.out(all ? 'no dead digests to send again' : 'nothing queued');
   for (const d of queued) ctx.out(`digest ${d.id} (${d.platform}:${d.chatId}) queued again`);
   if (queued.length) ctx.out('the running worker sends them at its next outbox run (every 15 s)');

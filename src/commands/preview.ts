@@ -18,7 +18,7 @@ export async function previewCommand(ctx: CommandContext): Promise<number> {
   if (ctx.options.chat) {
     const m = /^(telegram|slack|console):(.+)$/.exec(ctx.options.chat);
     if (!m) throw new UsageError(`preview: --chat expects PLATFORM:ID (telegram, slack or console), e.g. --chat telegram:123456; got "${ctx.options.chat}"`);
-    const found = delivery.subscriptions.get(m[1] as Platform, m[2]!);
+    const found = await delivery.subscriptions.get(m[1] as Platform, m[2]!);
     if (!found) throw new UsageError(`preview: no subscription for ${ctx.options.chat} (see: subscriptions list)`);
     sub = found;
   } else {
@@ -28,7 +28,7 @@ export async function previewCommand(ctx: CommandContext): Promise<number> {
     sub = { id: 0, platform: 'console', chatId: 'preview', chatTitle: null, topics: [topic], schedule: config.digest.schedule, timezone: config.digest.timezone, maxStories: config.digest.maxStories, active: true, stopReason: null, lastDigestAt: null, nextDueAt: null, createdAt: now, alertThreshold: null, alertSkipDigest: false, alertsSince: null, quiet: null };
   }
   const now = clock();
-  const digest = buildDigest(db, config, sub, now, now, { idf: () => pipeline.idf });
+  const digest = await buildDigest(db, config, sub, now, now, { idf: () => pipeline.idf() });
   if (ctx.options.json) {
     // The platform-neutral digest (what the outbox stores), and the messages it renders to.
     const messages = format === 'telegram' ? renderTelegram(digest) : format === 'slack' ? renderSlack(digest) : [renderText(digest).trimEnd()];

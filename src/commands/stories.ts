@@ -29,23 +29,26 @@ export async function storiesCommand(ctx: CommandContext): Promise<number> {
   const since = parseSince(ctx.options.since, 'stories');
   const limit = parseLimit(ctx.options.limit, 'stories');
   const repo = new StoryRepo(ctx.app.db);
-  const stories: StoryJson[] = repo.list({ topicId, since }).slice(0, limit).map((s) => ({
-    id: s.id,
-    topic: s.topic_id,
-    title: s.title,
-    summary: s.summary,
-    firstSeen: iso(s.first_published)!,
-    updatedAt: iso(s.updated_at)!,
-    threadId: s.thread_id,
-    followsUp: followUpOf(repo, s.id),
-    articles: repo.members(s.id).map((m) => ({ id: m.article_id, url: m.url, title: m.title, source: sourceName(m.source ?? m.feed_title, m.url), publishedAt: iso(m.published_at)! })),
-  }));
+  const stories: StoryJson[] = [];
+  for (const s of (await repo.list({ topicId, since })).slice(0, limit)) {
+    stories.push({
+      id: s.id,
+      topic: s.topic_id,
+      title: s.title,
+      summary: s.summary,
+      firstSeen: iso(s.first_published)!,
+      updatedAt: iso(s.updated_at)!,
+      threadId: s.thread_id,
+      followsUp: await followUpOf(repo, s.id),
+      articles: (await repo.members(s.id)).map((m) => ({ id: m.article_id, url: m.url, title: m.title, source: sourceName(m.source ?? m.feed_title, m.url), publishedAt: iso(m.published_at)! })),
+    });
+  }
   if (ctx.options.json) {
     ctx.out(JSON.stringify(stories, null, 2));
     return 0;
   }
   if (!stories.length) {
-    const all = since !== undefined || topicId ? repo.list({}).length : 0;
+    const all = since !== undefined || topicId ? (await repo.list({})).length : 0;
     if (all) ctx.out(`no stories${topicId ? ` on topic ${topicId}` : ''}${since !== undefined ? ` since ${iso(since)}` : ''} (${all} stor${all === 1 ? 'y' : 'ies'} in all; try an earlier --since or another --topic)`);
     else ctx.out('no stories yet; run: npm run cli -- poll');
   }
@@ -63,7 +66,7 @@ export async function storiesCommand(ctx: CommandContext): Promise<number> {
   return 0;
 }
 
-function followUpOf(repo: StoryRepo, id: number): StoryJson['followsUp'] {
-  const earlier = repo.earlierInThread(id, 1)[0];
+async function followUpOf(repo: StoryRepo, id: number): Promise<StoryJson['followsUp']> {
+  const earlier = (await repo.earlierInThread(id, 1))[0];
   return earlier ? { id: earlier.id, title: earlier.title } : null;
 }

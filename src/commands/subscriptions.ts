@@ -5,8 +5,8 @@ import { UsageError, iso, localTime, type CommandContext } from './context.js';
 export async function subscriptionsCommand(ctx: CommandContext): Promise<number> {
   const [sub = 'list', ...rest] = ctx.args;
   if (sub !== 'list' || rest.length) throw new UsageError('usage: subscriptions list [--json]');
-  const subs = ctx.app.delivery.subscriptions.list();
-  const dead = new OutboxRepo(ctx.app.db).deadCounts();
+  const subs = await ctx.app.delivery.subscriptions.list();
+  const dead = await new OutboxRepo(ctx.app.db).deadCounts();
   if (ctx.options.json) {
     ctx.out(JSON.stringify(subs.map((s) => ({ ...s, lastDigestAt: iso(s.lastDigestAt), nextDueAt: iso(s.nextDueAt), createdAt: iso(s.createdAt), deadDigests: dead.get(s.id) ?? 0 })), null, 2));
     return 0;

@@ -77,7 +77,11 @@ export function loadConfig(file = DEFAULT_CONFIG_FILE, env: NodeJS.ProcessEnv = 
   const baseDir = path.dirname(path.resolve(file));
   // Local feeds are written relative to the config file, so the demo works from any directory.
   for (const feed of config.feeds) feed.url = resolveFileUrl(feed.url, baseDir);
-  if (env.DATABASE_PATH) config.database = env.DATABASE_PATH;
+  // DATABASE_URL (postgres://…) puts everything in PostgreSQL; else DATABASE_PATH, else the config's `database`.
+  if (env.DATABASE_URL?.trim()) {
+    if (!/^postgres(?:ql)?:\/\//i.test(env.DATABASE_URL.trim())) throw new ConfigError(`DATABASE_URL: expected a postgres:// or postgresql:// URL, e.g. postgres://news:secret@localhost:5432/news; got "${env.DATABASE_URL.trim().slice(0, 40)}"`);
+    config.database = env.DATABASE_URL.trim();
+  } else if (env.DATABASE_PATH) config.database = env.DATABASE_PATH;
   if (env.HTTP_PORT) {
     const port = Number(env.HTTP_PORT);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`HTTP_PORT: expected a port number 0-65535, got "${env.HTTP_PORT}"`);

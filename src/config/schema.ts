@@ -94,6 +94,7 @@ export const topicSchema = z.strictObject({
 });
 
 export const configSchema = z.strictObject({
+  /** An SQLite file, or a postgres:// URL (several workers on one database). */
   database: z.string().min(1).default('data/news-digest.db'),
   http: z
     .strictObject({

@@ -1,5 +1,5 @@
-import type { DB } from './open.js';
-import { prepared } from './statements.js';
+import { sql } from 'kysely';
+import type { DB } from './store.js';
 
 /** A story that reached a subscription's alert threshold and was not alerted to it yet. */
 export interface AlertDue {
@@ -28,52 +28,52 @@ export class AlertRepo {
    * changed since alerts were turned on, were first reported after `oldest`, and have no alert
    * record for it. One query for every subscriber.
    */
-  alertsDue(oldest: number): AlertDue[] {
-    return prepared(
-      this.db,
-      `SELECT sub.id AS subscriptionId, s.id AS storyId, s.title, s.summary, s.source_count AS sourceCount
-       FROM stories s JOIN subscriptions sub ON sub.active = 1 AND sub.alert_threshold IS NOT NULL
-         AND s.topic_id IN (SELECT value FROM json_each(sub.topics))
-         AND s.source_count >= sub.alert_threshold AND s.updated_at >= sub.alerts_since
-       WHERE s.last_published >= @oldest AND s.first_published >= @oldest AND s.merged_into IS NULL AND s.article_count > 0
-         AND NOT EXISTS (SELECT 1 FROM story_alerts sa WHERE sa.subscription_id = sub.id AND sa.story_id = s.id)
-       ORDER BY s.first_published, s.id, sub.id`,
-    ).all({ oldest }) as AlertDue[];
+  async alertsDue(oldest: number): Promise<AlertDue[]> {
+    const r = await sql<AlertDue>`
+      SELECT sub.id AS "subscriptionId", s.id AS "storyId", s.title, s.summary, s.source_count AS "sourceCount"
+      FROM stories s JOIN subscriptions sub ON sub.active = 1 AND sub.alert_threshold IS NOT NULL
+        AND ${this.db.jsonArrayHas('sub.topics', 's.topic_id')}
+        AND s.source_count >= sub.alert_threshold AND s.updated_at >= sub.alerts_since
+      WHERE s.last_published >= ${oldest} AND s.first_published >= ${oldest} AND s.merged_into IS NULL AND s.article_count > 0
+        AND NOT EXISTS (SELECT 1 FROM story_alerts sa WHERE sa.subscription_id = sub.id AND sa.story_id = s.id)
+      ORDER BY s.first_published, s.id, sub.id`.execute(this.db.k);
+    return r.rows;
   }
 
   /** Records the alert queued as outbox entry `digestId`; false when one exists already. */
-  insert(subscriptionId: number, storyId: number, digestId: number, sourceCount: number, now: number): boolean {
-    return (
-      prepared(this.db, 'INSERT INTO story_alerts (subscription_id, story_id, digest_id, source_count, queued_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING')
-        .run(subscriptionId, storyId, digestId, sourceCount, now).changes === 1
-    );
+  async insert(subscriptionId: number, storyId: number, digestId: number, sourceCount: number, now: number): Promise<boolean> {
+    const r = await this.db.k
+      .insertInto('story_alerts')
+      .values({ subscription_id: subscriptionId, story_id: storyId, digest_id: digestId, source_count: sourceCount, queued_at: now })
+      .onConflict((oc) => oc.doNothing())
+      .executeTakeFirst();
+    return Number(r.numInsertedOrUpdatedRows ?? 0) === 1;
   }
 
   /**
    * Sent alerts (message id recorded) of stories changed since `recent` that now have more
    * outlets than last shown, whose last edit (else the alert itself) is older than `editedBefore`.
    */
-  editsDue(recent: number, editedBefore: number): EditDue[] {
-    return prepared(
-      this.db,
-      `SELECT sa.subscription_id AS subscriptionId, sa.story_id AS storyId, s.source_count AS sourceCount, p.platform_message_id AS messageId
-       FROM stories s JOIN story_alerts sa ON sa.story_id = s.id
-         JOIN subscriptions sub ON sub.id = sa.subscription_id
-         JOIN digest_parts p ON p.digest_id = sa.digest_id AND p.seq = 0
-       WHERE s.updated_at >= @recent AND s.merged_into IS NULL AND s.article_count > 0 AND s.source_count > sa.source_count
-         AND sa.gone = 0 AND sub.active = 1 AND p.platform_message_id IS NOT NULL
-         AND coalesce(sa.edited_at, p.sent_at) <= @editedBefore
-       ORDER BY sa.story_id, sa.subscription_id`,
-    ).all({ recent, editedBefore }) as EditDue[];
+  async editsDue(recent: number, editedBefore: number): Promise<EditDue[]> {
+    const r = await sql<EditDue>`
+      SELECT sa.subscription_id AS "subscriptionId", sa.story_id AS "storyId", s.source_count AS "sourceCount", p.platform_message_id AS "messageId"
+      FROM stories s JOIN story_alerts sa ON sa.story_id = s.id
+        JOIN subscriptions sub ON sub.id = sa.subscription_id
+        JOIN digest_parts p ON p.digest_id = sa.digest_id AND p.seq = 0
+      WHERE s.updated_at >= ${recent} AND s.merged_into IS NULL AND s.article_count > 0 AND s.source_count > sa.source_count
+        AND sa.gone = 0 AND sub.active = 1 AND p.platform_message_id IS NOT NULL
+        AND coalesce(sa.edited_at, p.sent_at) <= ${editedBefore}
+      ORDER BY sa.story_id, sa.subscription_id`.execute(this.db.k);
+    return r.rows;
   }
 
   /** The edit showing `sourceCount` outlets was queued now. */
-  markEdited(subscriptionId: number, storyId: number, sourceCount: number, now: number): void {
-    prepared(this.db, 'UPDATE story_alerts SET source_count = ?, edited_at = ? WHERE subscription_id = ? AND story_id = ?').run(sourceCount, now, subscriptionId, storyId);
+  async markEdited(subscriptionId: number, storyId: number, sourceCount: number, now: number): Promise<void> {
+    await this.db.k.updateTable('story_alerts').set({ source_count: sourceCount, edited_at: now }).where('subscription_id', '=', subscriptionId).where('story_id', '=', storyId).execute();
   }
 
   /** The alert that edit `editId` was for is gone from the chat: no more edits of it. */
-  markGone(editId: number): void {
-    prepared(this.db, `UPDATE story_alerts SET gone = 1 WHERE (subscription_id, story_id) = (SELECT subscription_id, story_id FROM digests WHERE id = ?)`).run(editId);
+  async markGone(editId: number): Promise<void> {
+    await sql`UPDATE story_alerts SET gone = 1 WHERE (subscription_id, story_id) = (SELECT subscription_id, story_id FROM digests WHERE id = ${editId})`.execute(this.db.k);
   }
 }

@@ -1,24 +1,58 @@
-import type { DB } from './open.js';
 import { IdfModel } from '../stories/idf.js';
-import { prepared } from './statements.js';
+import type { DB } from './store.js';
+
+/** Rows per multi-row upsert of term counts. */
+const CHUNK = 500;
+
+/**
+ * Adds counts to a document-frequency table in a few multi-row upserts. Terms go in sorted
+ * order, so two transactions adding overlapping terms lock them in the same order (PostgreSQL
+ * would otherwise abort one as a deadlock).
+ */
+async function addCounts(db: DB, pending: Map<string, number>, topicId?: string): Promise<void> {
+  const terms = [...pending.keys()].sort();
+  for (let i = 0; i < terms.length; i += CHUNK) {
+    const chunk = terms.slice(i, i + CHUNK);
+    if (topicId === undefined) {
+      await db.k
+        .insertInto('term_df')
+        .values(chunk.map((term) => ({ term, df: pending.get(term)! })))
+        .onConflict((oc) => oc.column('term').doUpdateSet((eb) => ({ df: eb('term_df.df', '+', eb.ref('excluded.df')) })))
+        .execute();
+    } else {
+      await db.k
+        .insertInto('topic_term_df')
+        .values(chunk.map((term) => ({ topic_id: topicId, term, df: pending.get(term)! })))
+        .onConflict((oc) => oc.columns(['topic_id', 'term']).doUpdateSet((eb) => ({ df: eb('topic_term_df.df', '+', eb.ref('excluded.df')) })))
+        .execute();
+    }
+  }
+}
 
 /** Loads the document frequencies into memory, and saves what was learned since. */
 export class IdfStore {
   constructor(private readonly db: DB) {}
 
-  load(): IdfModel {
+  async load(): Promise<IdfModel> {
     const model = new IdfModel();
-    const docs = prepared(this.db, 'SELECT docs FROM corpus_stats WHERE id = 1').pluck().get() as number;
-    model.load(prepared(this.db, 'SELECT term, df FROM term_df').raw().iterate() as Iterable<[string, number]>, docs);
+    const stats = await this.db.k.selectFrom('corpus_stats').select('docs').where('id', '=', 1).executeTakeFirst();
+    const rows = await this.db.k.selectFrom('term_df').select(['term', 'df']).execute();
+    model.load(
+      rows.map((r) => [r.term, r.df] as [string, number]),
+      stats?.docs ?? 0,
+    );
     return model;
   }
 
   /** Adds the pending counts to the stored ones (run inside the caller's transaction). */
-  flush(model: IdfModel): void {
+  async flush(model: IdfModel): Promise<void> {
     if (model.pendingDocs === 0) return;
-    const add = prepared(this.db, 'INSERT INTO term_df (term, df) VALUES (?, ?) ON CONFLICT(term) DO UPDATE SET df = df + excluded.df');
-    for (const [term, n] of model.pending) add.run(term, n);
-    prepared(this.db, 'UPDATE corpus_stats SET docs = docs + ? WHERE id = 1').run(model.pendingDocs);
+    await addCounts(this.db, model.pending);
+    await this.db.k
+      .updateTable('corpus_stats')
+      .set((eb) => ({ docs: eb('docs', '+', model.pendingDocs) }))
+      .where('id', '=', 1)
+      .execute();
     model.clearPending();
   }
 }
@@ -27,20 +61,26 @@ export class IdfStore {
 export class TopicDfStore {
   constructor(private readonly db: DB) {}
 
-  load(topicId: string): IdfModel {
+  async load(topicId: string): Promise<IdfModel> {
     const model = new IdfModel();
-    const docs = (prepared(this.db, 'SELECT docs FROM topic_stats WHERE topic_id = ?').pluck().get(topicId) as number | undefined) ?? 0;
-    model.load(prepared(this.db, 'SELECT term, df FROM topic_term_df WHERE topic_id = ?').raw().iterate(topicId) as Iterable<[string, number]>, docs);
+    const stats = await this.db.k.selectFrom('topic_stats').select('docs').where('topic_id', '=', topicId).executeTakeFirst();
+    const rows = await this.db.k.selectFrom('topic_term_df').select(['term', 'df']).where('topic_id', '=', topicId).execute();
+    model.load(
+      rows.map((r) => [r.term, r.df] as [string, number]),
+      stats?.docs ?? 0,
+    );
     return model;
   }
 
   /** Adds the pending counts to the stored ones (run inside the caller's transaction). */
-  flush(topicId: string, model: IdfModel): void {
+  async flush(topicId: string, model: IdfModel): Promise<void> {
     if (model.pendingDocs === 0) return;
-    const add = prepared(this.db, 'INSERT INTO topic_term_df (topic_id, term, df) VALUES (?, ?, ?) ON CONFLICT(topic_id, term) DO UPDATE SET df = df + excluded.df');
-    for (const [term, n] of model.pending) add.run(topicId, term, n);
-    prepared(this.db, 'INSERT INTO topic_stats (topic_id, docs) VALUES (?, ?) ON CONFLICT(topic_id) DO UPDATE SET docs = docs + excluded.docs')
-      .run(topicId, model.pendingDocs);
+    await addCounts(this.db, model.pending, topicId);
+    await this.db.k
+      .insertInto('topic_stats')
+      .values({ topic_id: topicId, docs: model.pendingDocs })
+      .onConflict((oc) => oc.column('topic_id').doUpdateSet((eb) => ({ docs: eb('topic_stats.docs', '+', eb.ref('excluded.docs')) })))
+      .execute();
     model.clearPending();
   }
 }

@@ -1,5 +1,5 @@
-import type { DB } from './open.js';
-import { prepared } from './statements.js';
+import { sql } from 'kysely';
+import type { DB } from './store.js';
 
 // The same union as digest/subscriptions' Platform, repeated so db/ does not import digest/.
 type Platform = 'telegram' | 'slack' | 'console';
@@ -67,31 +67,28 @@ export interface WorkerRow {
 /**
  * The outbox tables: digests (built once per subscription and window), their rendered parts and
  * the workers that lease them. Every write is one short statement or transaction, so a lock
- * held by another process is waited out (busy_timeout) or retried by the caller.
+ * held by another process is waited out or retried by the caller.
  */
 export class OutboxRepo {
   constructor(private readonly db: DB) {}
 
-  /** Runs `fn` in a write transaction taken at once (BEGIN IMMEDIATE): no lock upgrade to fail. */
-  immediate<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+  /** The handle this repository runs on (inside `transaction()`, the transaction's). */
+  get handle(): DB {
+    return this.db;
+  }
+
+  /** Runs `fn` with this repository inside one write transaction (SQLite: BEGIN IMMEDIATE). */
+  transaction<T>(fn: (repo: OutboxRepo, tx: DB) => Promise<T>): Promise<T> {
+    return this.db.transaction((tx) => fn(new OutboxRepo(tx), tx));
   }
 
   // --- building ---
-
-  dueSubscriptionIds(now: number): number[] {
-    return this.db.prepare('SELECT id FROM subscriptions WHERE active = 1 AND next_due_at IS NOT NULL AND next_due_at <= ? ORDER BY next_due_at, id').pluck().all(now) as number[];
-  }
-
-  setNextDue(subscriptionId: number, next: number | null): void {
-    this.db.prepare('UPDATE subscriptions SET next_due_at = ? WHERE id = ?').run(next, subscriptionId);
-  }
 
   /**
    * Inserts an outbox entry unless (subscription, window) already has one; returns its id, or
    * undefined. Alerts and edits carry their kind, story, target message and when they may go.
    */
-  insertDigest(d: {
+  async insertDigest(d: {
     subscriptionId: number;
     windowKey: string;
     windowStart: number;
@@ -104,21 +101,39 @@ export class OutboxRepo {
     targetMessageId?: string;
     silent?: boolean;
     notBefore?: number;
-  }): number | undefined {
-    const info = prepared(
-      this.db,
-      `INSERT INTO digests (subscription_id, window_key, window_start, window_end, model, status, next_attempt_at, created_at, kind, story_id, target_message_id, silent)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(subscription_id, window_key) DO NOTHING`,
-    ).run(d.subscriptionId, d.windowKey, d.windowStart, d.windowEnd, d.model, d.status, Math.max(d.now, d.notBefore ?? d.now), d.now, d.kind ?? 'digest', d.storyId ?? null, d.targetMessageId ?? null, d.silent ? 1 : 0);
-    return info.changes === 0 ? undefined : Number(info.lastInsertRowid);
+  }): Promise<number | undefined> {
+    const r = await this.db.k
+      .insertInto('digests')
+      .values({
+        subscription_id: d.subscriptionId,
+        window_key: d.windowKey,
+        window_start: d.windowStart,
+        window_end: d.windowEnd,
+        model: d.model,
+        status: d.status,
+        next_attempt_at: Math.max(d.now, d.notBefore ?? d.now),
+        created_at: d.now,
+        kind: d.kind ?? 'digest',
+        story_id: d.storyId ?? null,
+        target_message_id: d.targetMessageId ?? null,
+        silent: d.silent ? 1 : 0,
+      })
+      .onConflict((oc) => oc.columns(['subscription_id', 'window_key']).doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    return r?.id;
   }
 
   /** What the subscriber has now been shown, so a story comes again only when it gains sources. */
-  markSeen(subscriptionId: number, digestId: number, stories: { id: number; sourceCount: number }[], now: number): void {
-    const seen = this.db.prepare(`INSERT INTO subscription_stories (subscription_id, story_id, source_count, digest_id) VALUES (?, ?, ?, ?)
-      ON CONFLICT(subscription_id, story_id) DO UPDATE SET source_count = excluded.source_count, digest_id = excluded.digest_id`);
-    for (const s of stories) seen.run(subscriptionId, s.id, s.sourceCount, digestId);
-    this.db.prepare('UPDATE subscriptions SET last_digest_at = ? WHERE id = ?').run(now, subscriptionId);
+  async markSeen(subscriptionId: number, digestId: number, stories: { id: number; sourceCount: number }[], now: number): Promise<void> {
+    if (stories.length) {
+      await this.db.k
+        .insertInto('subscription_stories')
+        .values(stories.map((s) => ({ subscription_id: subscriptionId, story_id: s.id, source_count: s.sourceCount, digest_id: digestId })))
+        .onConflict((oc) => oc.columns(['subscription_id', 'story_id']).doUpdateSet((eb) => ({ source_count: eb.ref('excluded.source_count'), digest_id: eb.ref('excluded.digest_id') })))
+        .execute();
+    }
+    await this.db.k.updateTable('subscriptions').set({ last_digest_at: now }).where('id', '=', subscriptionId).execute();
   }
 
   // --- sending ---
@@ -127,41 +142,71 @@ export class OutboxRepo {
    * Digests to send now: pending and due, or being sent under a lease that ran out or that is
    * `owner`'s own (left by this worker id's previous process).
    */
-  ready(platforms: Platform[], now: number, owner: string, limit: number, only?: number[]): ReadyDigest[] {
-    const rows = this.db
-      .prepare(
-        `SELECT d.id, d.subscription_id AS subscriptionId, d.model, d.attempts, d.failing_since AS failingSince, s.platform, s.chat_id AS chatId, s.active,
-           d.kind, d.target_message_id AS targetMessageId, d.silent
-         FROM digests d JOIN subscriptions s ON s.id = d.subscription_id
-         WHERE ((d.status = 'pending' AND d.next_attempt_at <= @now) OR (d.status = 'sending' AND (d.lease_until < @now OR d.lease_owner = @owner)))
-           AND s.platform IN (SELECT value FROM json_each(@platforms))
-           AND (@only IS NULL OR d.id IN (SELECT value FROM json_each(@only)))
-         ORDER BY d.next_attempt_at, d.id LIMIT @limit`,
+  async ready(platforms: Platform[], now: number, owner: string, limit: number, only?: number[]): Promise<ReadyDigest[]> {
+    const rows = await this.db.k
+      .selectFrom('digests as d')
+      .innerJoin('subscriptions as s', 's.id', 'd.subscription_id')
+      .select([
+        'd.id',
+        'd.subscription_id as subscriptionId',
+        'd.model',
+        'd.attempts',
+        'd.failing_since as failingSince',
+        's.platform',
+        's.chat_id as chatId',
+        's.active',
+        'd.kind',
+        'd.target_message_id as targetMessageId',
+        'd.silent',
+      ])
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('d.status', '=', 'pending'), eb('d.next_attempt_at', '<=', now)]),
+          eb.and([eb('d.status', '=', 'sending'), eb.or([eb('d.lease_until', '<', now), eb('d.lease_owner', '=', owner)])]),
+        ]),
       )
-      .all({ now, owner, platforms: JSON.stringify(platforms), limit, only: only ? JSON.stringify(only) : null }) as (Omit<ReadyDigest, 'active' | 'silent'> & { active: number; silent: number })[];
+      .where(this.db.inList('s.platform', platforms))
+      .$if(only !== undefined, (q) => q.where(this.db.inList('d.id', only ?? [])))
+      .orderBy('d.next_attempt_at')
+      .orderBy('d.id')
+      .limit(limit)
+      .execute();
     return rows.map((r) => ({ ...r, active: r.active === 1, silent: r.silent === 1 }));
   }
 
   /** Takes the lease if the digest is still ready for `owner`; false if another worker has it. */
-  claim(id: number, owner: string, now: number, until: number): boolean {
-    return (
-      this.db
-        .prepare(`UPDATE digests SET status = 'sending', lease_owner = @owner, lease_until = @until
-          WHERE id = @id AND ((status = 'pending' AND next_attempt_at <= @now) OR (status = 'sending' AND (lease_until < @now OR lease_owner = @owner)))`)
-        .run({ id, owner, until, now }).changes === 1
-    );
+  async claim(id: number, owner: string, now: number, until: number): Promise<boolean> {
+    const r = await this.db.k
+      .updateTable('digests')
+      .set({ status: 'sending', lease_owner: owner, lease_until: until })
+      .where('id', '=', id)
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('status', '=', 'pending'), eb('next_attempt_at', '<=', now)]),
+          eb.and([eb('status', '=', 'sending'), eb.or([eb('lease_until', '<', now), eb('lease_owner', '=', owner)])]),
+        ]),
+      )
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
   }
 
-  parts(digestId: number): DigestPart[] {
-    return this.db
-      .prepare('SELECT seq, payload, platform_message_id AS messageId, attempted_at AS attemptedAt FROM digest_parts WHERE digest_id = ? ORDER BY seq')
-      .all(digestId) as DigestPart[];
+  parts(digestId: number): Promise<DigestPart[]> {
+    return this.db.k
+      .selectFrom('digest_parts')
+      .select(['seq', 'payload', 'platform_message_id as messageId', 'attempted_at as attemptedAt'])
+      .where('digest_id', '=', digestId)
+      .orderBy('seq')
+      .execute();
   }
 
   /** Stores the rendered parts once: a retry or a restart sends exactly the same messages. */
-  storeParts(digestId: number, payloads: string[]): void {
-    const insert = this.db.prepare('INSERT OR IGNORE INTO digest_parts (digest_id, seq, payload) VALUES (?, ?, ?)');
-    this.immediate(() => payloads.forEach((p, i) => insert.run(digestId, i, p)));
+  async storeParts(digestId: number, payloads: string[]): Promise<void> {
+    if (!payloads.length) return;
+    await this.db.k
+      .insertInto('digest_parts')
+      .values(payloads.map((payload, seq) => ({ digest_id: digestId, seq, payload })))
+      .onConflict((oc) => oc.doNothing())
+      .execute();
   }
 
   /**
@@ -169,103 +214,135 @@ export class OutboxRepo {
    * to cover the send. A part already marked had a send of unknown outcome: this send may
    * duplicate it, and is counted.
    */
-  markAttempt(digestId: number, seq: number, now: number, owner: string, leaseUntil: number): void {
-    this.immediate(() => {
-      this.db
-        .prepare('UPDATE digest_parts SET resends = resends + (attempted_at IS NOT NULL), attempted_at = ? WHERE digest_id = ? AND seq = ?')
-        .run(now, digestId, seq);
-      this.db.prepare('UPDATE digests SET lease_until = ? WHERE id = ? AND lease_owner = ?').run(leaseUntil, digestId, owner);
+  markAttempt(digestId: number, seq: number, now: number, owner: string, leaseUntil: number): Promise<void> {
+    return this.transaction(async (repo, tx) => {
+      await tx.k
+        .updateTable('digest_parts')
+        .set({ resends: sql<number>`resends + CASE WHEN attempted_at IS NULL THEN 0 ELSE 1 END`, attempted_at: now })
+        .where('digest_id', '=', digestId)
+        .where('seq', '=', seq)
+        .execute();
+      await repo.extendLease(digestId, owner, leaseUntil);
     });
+  }
+
+  private async extendLease(digestId: number, owner: string, leaseUntil: number): Promise<void> {
+    await this.db.k.updateTable('digests').set({ lease_until: leaseUntil }).where('id', '=', digestId).where('lease_owner', '=', owner).execute();
   }
 
   /** The platform answered with an error: the part was not delivered. */
-  clearAttempt(digestId: number, seq: number): void {
-    this.db.prepare('UPDATE digest_parts SET attempted_at = NULL WHERE digest_id = ? AND seq = ?').run(digestId, seq);
+  async clearAttempt(digestId: number, seq: number): Promise<void> {
+    await this.db.k.updateTable('digest_parts').set({ attempted_at: null }).where('digest_id', '=', digestId).where('seq', '=', seq).execute();
   }
 
   /** Saves a sent part's message id and extends the lease, in one transaction. */
-  partSent(digestId: number, seq: number, messageId: string, now: number, owner: string, leaseUntil: number): void {
-    this.immediate(() => {
-      this.db.prepare('UPDATE digest_parts SET platform_message_id = ?, sent_at = ? WHERE digest_id = ? AND seq = ?').run(messageId, now, digestId, seq);
-      this.db.prepare('UPDATE digests SET lease_until = ? WHERE id = ? AND lease_owner = ?').run(leaseUntil, digestId, owner);
+  partSent(digestId: number, seq: number, messageId: string, now: number, owner: string, leaseUntil: number): Promise<void> {
+    return this.transaction(async (repo, tx) => {
+      await tx.k.updateTable('digest_parts').set({ platform_message_id: messageId, sent_at: now }).where('digest_id', '=', digestId).where('seq', '=', seq).execute();
+      await repo.extendLease(digestId, owner, leaseUntil);
     });
   }
 
-  markSent(id: number, now: number): void {
-    this.db
-      .prepare("UPDATE digests SET status = 'sent', sent_at = ?, lease_owner = NULL, lease_until = NULL, last_error = NULL, failing_since = NULL WHERE id = ?")
-      .run(now, id);
+  async markSent(id: number, now: number): Promise<void> {
+    await this.db.k
+      .updateTable('digests')
+      .set({ status: 'sent', sent_at: now, lease_owner: null, lease_until: null, last_error: null, failing_since: null })
+      .where('id', '=', id)
+      .execute();
   }
 
   /** Back to pending, to be tried again at `at`. */
-  reschedule(id: number, r: { attempts: number; at: number; error: string; failingSince: number | null }): void {
-    this.db
-      .prepare("UPDATE digests SET status = 'pending', attempts = ?, next_attempt_at = ?, last_error = ?, failing_since = ?, lease_owner = NULL, lease_until = NULL WHERE id = ?")
-      .run(r.attempts, r.at, r.error, r.failingSince, id);
+  async reschedule(id: number, r: { attempts: number; at: number; error: string; failingSince: number | null }): Promise<void> {
+    await this.db.k
+      .updateTable('digests')
+      .set({ status: 'pending', attempts: r.attempts, next_attempt_at: r.at, last_error: r.error, failing_since: r.failingSince, lease_owner: null, lease_until: null })
+      .where('id', '=', id)
+      .execute();
   }
 
   /** Ends delivery: 'failed' (the chat is gone or the platform refused the message) or 'dead' (gave up retrying). */
-  finish(id: number, status: 'failed' | 'dead', error: string, now: number, attempts?: number): void {
-    this.db
-      .prepare('UPDATE digests SET status = ?, last_error = ?, attempts = coalesce(?, attempts), dead_at = ?, lease_owner = NULL, lease_until = NULL WHERE id = ?')
-      .run(status, error, attempts ?? null, status === 'dead' ? now : null, id);
+  async finish(id: number, status: 'failed' | 'dead', error: string, now: number, attempts?: number): Promise<void> {
+    await this.db.k
+      .updateTable('digests')
+      .set({ status, last_error: error, ...(attempts !== undefined ? { attempts } : {}), dead_at: status === 'dead' ? now : null, lease_owner: null, lease_until: null })
+      .where('id', '=', id)
+      .execute();
   }
 
   // --- operators (CLI) ---
 
   /** Every digest not delivered (dead, failed, or waiting to be sent), oldest first. */
-  undelivered(): UndeliveredDigest[] {
-    const rows = this.db
-      .prepare(
-        `SELECT d.id, d.subscription_id AS subscriptionId, s.platform, s.chat_id AS chatId, s.chat_title AS chatTitle, s.active AS subscriptionActive,
-           s.stop_reason AS stopReason, d.status, d.kind, d.story_id AS storyId, d.attempts, d.created_at AS createdAt, d.next_attempt_at AS nextAttemptAt,
-           d.failing_since AS failingSince, d.dead_at AS deadAt, d.last_error AS lastError,
-           (SELECT count(*) FROM digest_parts p WHERE p.digest_id = d.id) AS parts,
-           (SELECT count(*) FROM digest_parts p WHERE p.digest_id = d.id AND p.platform_message_id IS NOT NULL) AS partsSent,
-           (SELECT coalesce(sum(p.resends), 0) FROM digest_parts p WHERE p.digest_id = d.id) AS resends
-         FROM digests d JOIN subscriptions s ON s.id = d.subscription_id
-         WHERE d.status IN ('pending', 'sending', 'failed', 'dead')
-         ORDER BY d.created_at, d.id`,
-      )
-      .all() as (Omit<UndeliveredDigest, 'subscriptionActive'> & { subscriptionActive: number })[];
-    return rows.map((r) => ({ ...r, subscriptionActive: r.subscriptionActive === 1 }));
+  async undelivered(): Promise<UndeliveredDigest[]> {
+    const rows = await sql<Omit<UndeliveredDigest, 'subscriptionActive'> & { subscriptionActive: number }>`
+      SELECT d.id, d.subscription_id AS "subscriptionId", s.platform, s.chat_id AS "chatId", s.chat_title AS "chatTitle", s.active AS "subscriptionActive",
+        s.stop_reason AS "stopReason", d.status, d.kind, d.story_id AS "storyId", d.attempts, d.created_at AS "createdAt", d.next_attempt_at AS "nextAttemptAt",
+        d.failing_since AS "failingSince", d.dead_at AS "deadAt", d.last_error AS "lastError",
+        (SELECT count(*) FROM digest_parts p WHERE p.digest_id = d.id) AS parts,
+        (SELECT count(*) FROM digest_parts p WHERE p.digest_id = d.id AND p.platform_message_id IS NOT NULL) AS "partsSent",
+        (SELECT coalesce(sum(p.resends), 0) FROM digest_parts p WHERE p.digest_id = d.id) AS resends
+      FROM digests d JOIN subscriptions s ON s.id = d.subscription_id
+      WHERE d.status IN ('pending', 'sending', 'failed', 'dead')
+      ORDER BY d.created_at, d.id`.execute(this.db.k);
+    return rows.rows.map((r) => ({ ...r, parts: Number(r.parts), partsSent: Number(r.partsSent), resends: Number(r.resends), subscriptionActive: r.subscriptionActive === 1 }));
   }
 
   /** Dead digests per subscription id. */
-  deadCounts(): Map<number, number> {
-    const rows = this.db.prepare("SELECT subscription_id AS id, count(*) AS n FROM digests WHERE status = 'dead' GROUP BY subscription_id").all() as { id: number; n: number }[];
-    return new Map(rows.map((r) => [r.id, r.n]));
+  async deadCounts(): Promise<Map<number, number>> {
+    const rows = await this.db.k
+      .selectFrom('digests')
+      .select((eb) => ['subscription_id', eb.fn.countAll<number>().as('n')])
+      .where('status', '=', 'dead')
+      .groupBy('subscription_id')
+      .execute();
+    return new Map(rows.map((r) => [r.subscription_id, Number(r.n)]));
   }
 
-  deadIds(): number[] {
-    return this.db.prepare("SELECT id FROM digests WHERE status = 'dead' ORDER BY id").pluck().all() as number[];
+  async deadIds(): Promise<number[]> {
+    return (await this.db.k.selectFrom('digests').select('id').where('status', '=', 'dead').orderBy('id').execute()).map((r) => r.id);
   }
 
   /** Queues a dead or failed digest again, with a fresh retry period; parts already sent stay sent. */
-  requeue(id: number, now: number): boolean {
-    return (
-      this.db
-        .prepare(`UPDATE digests SET status = 'pending', attempts = 0, next_attempt_at = ?, failing_since = NULL, dead_at = NULL, lease_owner = NULL, lease_until = NULL
-          WHERE id = ? AND status IN ('dead', 'failed')`)
-        .run(now, id).changes === 1
-    );
+  async requeue(id: number, now: number): Promise<boolean> {
+    const r = await this.db.k
+      .updateTable('digests')
+      .set({ status: 'pending', attempts: 0, next_attempt_at: now, failing_since: null, dead_at: null, lease_owner: null, lease_until: null })
+      .where('id', '=', id)
+      .where('status', 'in', ['dead', 'failed'])
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
   }
 
   // --- worker ids ---
 
-  worker(id: string): WorkerRow | undefined {
-    return this.db.prepare('SELECT id, instance, host, pid, started_at AS startedAt, seen_at AS seenAt FROM delivery_workers WHERE id = ?').get(id) as WorkerRow | undefined;
+  /** `lock`: on PostgreSQL, two workers taking one id in the same moment serialise here (for the enclosing transaction). */
+  async worker(id: string, options: { lock?: boolean } = {}): Promise<WorkerRow | undefined> {
+    if (options.lock && this.db.engine === 'postgres' && this.db.isTransaction) await sql`SELECT pg_advisory_xact_lock(hashtext(${id}))`.execute(this.db.k);
+    return this.db.k
+      .selectFrom('delivery_workers')
+      .select(['id', 'instance', 'host', 'pid', 'started_at as startedAt', 'seen_at as seenAt'])
+      .where('id', '=', id)
+      .executeTakeFirst();
   }
 
-  saveWorker(w: WorkerRow): void {
-    this.db
-      .prepare(`INSERT INTO delivery_workers (id, instance, host, pid, started_at, seen_at) VALUES (@id, @instance, @host, @pid, @startedAt, @seenAt)
-        ON CONFLICT(id) DO UPDATE SET instance = excluded.instance, host = excluded.host, pid = excluded.pid, started_at = excluded.started_at, seen_at = excluded.seen_at`)
-      .run(w);
+  async saveWorker(w: WorkerRow): Promise<void> {
+    await this.db.k
+      .insertInto('delivery_workers')
+      .values({ id: w.id, instance: w.instance, host: w.host, pid: w.pid, started_at: w.startedAt, seen_at: w.seenAt })
+      .onConflict((oc) =>
+        oc.column('id').doUpdateSet((eb) => ({
+          instance: eb.ref('excluded.instance'),
+          host: eb.ref('excluded.host'),
+          pid: eb.ref('excluded.pid'),
+          started_at: eb.ref('excluded.started_at'),
+          seen_at: eb.ref('excluded.seen_at'),
+        })),
+      )
+      .execute();
   }
 
   /** Refreshes the worker's heartbeat; false when another process has taken the id over. */
-  beat(id: string, instance: string, now: number): boolean {
-    return this.db.prepare('UPDATE delivery_workers SET seen_at = ? WHERE id = ? AND instance = ?').run(now, id, instance).changes === 1;
+  async beat(id: string, instance: string, now: number): Promise<boolean> {
+    const r = await this.db.k.updateTable('delivery_workers').set({ seen_at: now }).where('id', '=', id).where('instance', '=', instance).executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
   }
 }

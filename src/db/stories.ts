@@ -1,5 +1,5 @@
-import type { DB } from './open.js';
-import { prepared } from './statements.js';
+import { sql } from 'kysely';
+import type { DB } from './store.js';
 
 export interface StoryRow {
   id: number;
@@ -15,6 +15,7 @@ export interface StoryRow {
   source_count: number;
   merged_into: number | null;
   thread_id: number | null;
+  needs_summary: number;
 }
 
 export interface MemberRow {
@@ -35,141 +36,247 @@ export interface MemberRow {
   thread_id: number | null;
 }
 
-const MEMBER_SELECT = `SELECT sa.story_id, sa.article_id, sa.similarity, sa.reason, sa.added_at, sa.thread_id, a.title, a.description, a.content, a.page_text,
-  a.url, a.link, a.published_at, a.source, f.title AS feed_title
-  FROM story_articles sa JOIN articles a ON a.id = sa.article_id JOIN feeds f ON f.id = a.feed_id`;
+export interface Membership {
+  story_id: number;
+  similarity: number;
+  reason: string;
+  evidence: string | null;
+  topic_id: string;
+  title: string;
+  article_count: number;
+  thread_id: number | null;
+  merged_into: number | null;
+}
+
+/** A story's member with the article's text and outlet (what the grouper and the summariser read). */
+function members(db: DB) {
+  return db.k
+    .selectFrom('story_articles as sa')
+    .innerJoin('articles as a', 'a.id', 'sa.article_id')
+    .innerJoin('feeds as f', 'f.id', 'a.feed_id')
+    .select([
+      'sa.story_id',
+      'sa.article_id',
+      'sa.similarity',
+      'sa.reason',
+      'sa.added_at',
+      'sa.thread_id',
+      'a.title',
+      'a.description',
+      'a.content',
+      'a.page_text',
+      'a.url',
+      'a.link',
+      'a.published_at',
+      'a.source',
+      'f.title as feed_title',
+    ]);
+}
 
 /** Stories and their member articles. */
 export class StoryRepo {
   constructor(private readonly db: DB) {}
 
-  create(topicId: string, title: string, publishedAt: number, now: number): number {
-    const info = prepared(this.db, 'INSERT INTO stories (topic_id, title, first_published, last_published, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(topicId, title, publishedAt, publishedAt, now, now);
-    return Number(info.lastInsertRowid);
+  /**
+   * Ids for `n` stories the grouper may open (it names a story the moment it opens it). On
+   * PostgreSQL they come from the table's sequence; on SQLite, after the highest id, which is
+   * safe inside the write transaction that inserts them.
+   */
+  async reserveIds(n: number): Promise<number[]> {
+    if (n <= 0) return [];
+    if (this.db.engine === 'postgres') {
+      const r = await sql<{ id: number }>`SELECT nextval(pg_get_serial_sequence('stories', 'id')) AS id FROM generate_series(1, ${n})`.execute(this.db.k);
+      return r.rows.map((x) => Number(x.id));
+    }
+    const r = await this.db.k.selectFrom('stories').select((eb) => eb.fn.max('id').as('max')).executeTakeFirst();
+    const base = r?.max ?? 0;
+    return Array.from({ length: n }, (_, i) => base + 1 + i);
   }
 
-  /** `evidence`: what the comparison found (JSON for `explain`); `threadId`: the article's thread. */
-  addMember(storyId: number, articleId: number, similarity: number, reason: string, now: number, evidence?: unknown, threadId?: number): void {
-    prepared(this.db, 'INSERT INTO story_articles (story_id, article_id, similarity, reason, added_at, evidence, thread_id) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING')
-      .run(storyId, articleId, similarity, reason, now, evidence === undefined ? null : JSON.stringify(evidence), threadId ?? null);
+  async create(id: number, topicId: string, title: string, publishedAt: number, now: number): Promise<void> {
+    await this.db.k.insertInto('stories').values({ id, topic_id: topicId, title, first_published: publishedAt, last_published: publishedAt, created_at: now, updated_at: now }).execute();
+  }
+
+  /** Adds memberships; `evidence`: what the comparison found (JSON for `explain`); `threadId`: the article's thread. */
+  async addMembers(rows: readonly { storyId: number; articleId: number; similarity: number; reason: string; evidence?: unknown; threadId?: number }[], now: number): Promise<void> {
+    for (let i = 0; i < rows.length; i += 300) {
+      await this.db.k
+        .insertInto('story_articles')
+        .values(
+          rows.slice(i, i + 300).map((m) => ({
+            story_id: m.storyId,
+            article_id: m.articleId,
+            similarity: m.similarity,
+            reason: m.reason,
+            added_at: now,
+            evidence: m.evidence === undefined ? null : JSON.stringify(m.evidence),
+            thread_id: m.threadId ?? null,
+          })),
+        )
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+    }
   }
 
   /** A story's thread is its first article's; set once. */
-  setThreadIfUnset(storyId: number, threadId: number): void {
-    prepared(this.db, 'UPDATE stories SET thread_id = ? WHERE id = ? AND thread_id IS NULL').run(threadId, storyId);
+  async setThreadIfUnset(storyId: number, threadId: number): Promise<void> {
+    await this.db.k.updateTable('stories').set({ thread_id: threadId }).where('id', '=', storyId).where('thread_id', 'is', null).execute();
   }
 
   /** Thread `from` was folded into `into`. */
-  mergeThreads(from: number, into: number): void {
-    prepared(this.db, 'UPDATE stories SET thread_id = ? WHERE thread_id = ?').run(into, from);
-    prepared(this.db, 'UPDATE story_articles SET thread_id = ? WHERE thread_id = ?').run(into, from);
+  async mergeThreads(from: number, into: number): Promise<void> {
+    await this.db.k.updateTable('stories').set({ thread_id: into }).where('thread_id', '=', from).execute();
+    await this.db.k.updateTable('story_articles').set({ thread_id: into }).where('thread_id', '=', from).execute();
   }
 
-  maxThreadId(): number {
-    return (prepared(this.db, 'SELECT max(thread_id) FROM story_articles').pluck().get() as number | null) ?? 0;
-  }
-
-  /** SQLite's `data_version`: changes when another connection commits to the database. */
-  dataVersion(): number {
-    return this.db.pragma('data_version', { simple: true }) as number;
+  async maxThreadId(): Promise<number> {
+    const r = await this.db.k.selectFrom('story_articles').select((eb) => eb.fn.max('thread_id').as('max')).executeTakeFirst();
+    return r?.max ?? 0;
   }
 
   /** Of the given stories, those some subscriber has already been sent. */
-  deliveredAmong(ids: number[]): Set<number> {
-    const rows = prepared(this.db, 'SELECT DISTINCT story_id FROM subscription_stories WHERE story_id IN (SELECT value FROM json_each(?))')
-      .pluck()
-      .all(JSON.stringify(ids)) as number[];
-    return new Set(rows);
+  async deliveredAmong(ids: readonly number[]): Promise<Set<number>> {
+    if (!ids.length) return new Set();
+    const rows = await this.db.k.selectFrom('subscription_stories').select('story_id').distinct().where(this.db.inList('story_id', ids)).execute();
+    return new Set(rows.map((r) => r.story_id));
   }
 
   /** How an article joined its stories: reason, probability and the comparison's evidence. */
-  membershipsOf(articleId: number): { story_id: number; similarity: number; reason: string; evidence: string | null; topic_id: string; title: string; article_count: number; thread_id: number | null; merged_into: number | null }[] {
-    return prepared(this.db, `SELECT sa.story_id, sa.similarity, sa.reason, sa.evidence, s.topic_id, s.title, s.article_count, s.thread_id, s.merged_into
-        FROM story_articles sa JOIN stories s ON s.id = sa.story_id WHERE sa.article_id = ?`)
-      .all(articleId) as never;
+  membershipsOf(articleId: number): Promise<Membership[]> {
+    return this.db.k
+      .selectFrom('story_articles as sa')
+      .innerJoin('stories as s', 's.id', 'sa.story_id')
+      .select(['sa.story_id', 'sa.similarity', 'sa.reason', 'sa.evidence', 's.topic_id', 's.title', 's.article_count', 's.thread_id', 's.merged_into'])
+      .where('sa.article_id', '=', articleId)
+      .execute();
   }
 
   /** Earlier stories of the same thread (what a story follows up), newest first. */
-  earlierInThread(storyId: number, limit = 3): StoryRow[] {
-    return prepared(this.db, `SELECT o.* FROM stories s JOIN stories o ON o.thread_id = s.thread_id AND o.id != s.id
-        WHERE s.id = ? AND s.thread_id IS NOT NULL AND o.merged_into IS NULL AND o.article_count > 0 AND o.first_published < s.first_published
-        ORDER BY o.first_published DESC LIMIT ?`)
-      .all(storyId, limit) as StoryRow[];
+  earlierInThread(storyId: number, limit = 3): Promise<StoryRow[]> {
+    return this.db.k
+      .selectFrom('stories as s')
+      .innerJoin('stories as o', (j) => j.onRef('o.thread_id', '=', 's.thread_id').onRef('o.id', '!=', 's.id'))
+      .selectAll('o')
+      .where('s.id', '=', storyId)
+      .where('s.thread_id', 'is not', null)
+      .where('o.merged_into', 'is', null)
+      .where('o.article_count', '>', 0)
+      .whereRef('o.first_published', '<', 's.first_published')
+      .orderBy('o.first_published', 'desc')
+      .limit(limit)
+      .execute();
   }
 
   /** Moves every member of `from` into `into`; `from` stays as a pointer. */
-  merge(from: number, into: number, now: number): void {
+  async merge(from: number, into: number, now: number): Promise<void> {
+    const k = this.db.k;
     // Moved reports are new to the surviving story's readers: they count as added now.
-    prepared(this.db, 'UPDATE OR IGNORE story_articles SET story_id = ?, added_at = ? WHERE story_id = ?').run(into, now, from);
-    prepared(this.db, 'DELETE FROM story_articles WHERE story_id = ?').run(from);
-    prepared(this.db, 'UPDATE stories SET merged_into = ?, article_count = 0, source_count = 0, updated_at = ?, needs_summary = 0 WHERE id = ?').run(into, now, from);
-    prepared(this.db, 'UPDATE stories SET merged_into = ? WHERE merged_into = ?').run(into, from);
+    await k
+      .updateTable('story_articles')
+      .set({ story_id: into, added_at: now })
+      .where('story_id', '=', from)
+      .where('article_id', 'not in', (eb) => eb.selectFrom('story_articles as o').select('o.article_id').where('o.story_id', '=', into))
+      .execute();
+    await k.deleteFrom('story_articles').where('story_id', '=', from).execute();
+    await k.updateTable('stories').set({ merged_into: into, article_count: 0, source_count: 0, updated_at: now, needs_summary: 0 }).where('id', '=', from).execute();
+    await k.updateTable('stories').set({ merged_into: into }).where('merged_into', '=', from).execute();
   }
 
-  /** Recomputes a story's span and counts from its members, and marks it changed. */
-  refresh(storyId: number, now: number): void {
-    prepared(this.db, `UPDATE stories SET
+  /** Recomputes the stories' spans and counts from their members, and marks them changed. */
+  async refresh(storyIds: readonly number[], now: number): Promise<void> {
+    if (!storyIds.length) return;
+    await sql`UPDATE stories SET
         first_published = (SELECT min(a.published_at) FROM story_articles sa JOIN articles a ON a.id = sa.article_id WHERE sa.story_id = stories.id),
         last_published = (SELECT max(a.published_at) FROM story_articles sa JOIN articles a ON a.id = sa.article_id WHERE sa.story_id = stories.id),
         article_count = (SELECT count(*) FROM story_articles WHERE story_id = stories.id),
-        source_count = (SELECT count(DISTINCT coalesce(a.source, f.title, a.feed_id)) FROM story_articles sa JOIN articles a ON a.id = sa.article_id
+        source_count = (SELECT count(DISTINCT coalesce(a.source, f.title, CAST(a.feed_id AS TEXT))) FROM story_articles sa JOIN articles a ON a.id = sa.article_id
                         JOIN feeds f ON f.id = a.feed_id WHERE sa.story_id = stories.id),
-        updated_at = ?, needs_summary = 1 WHERE id = ?`)
-      .run(now, storyId);
+        updated_at = ${now}, needs_summary = 1
+      WHERE ${this.db.inList('id', storyIds)} AND EXISTS (SELECT 1 FROM story_articles WHERE story_id = stories.id)`.execute(this.db.k);
   }
 
   /** Live stories whose summary must be written again, oldest change first. */
-  needingSummary(limit: number): number[] {
-    return prepared(this.db, 'SELECT id FROM stories WHERE needs_summary = 1 ORDER BY id LIMIT ?').pluck().all(limit) as number[];
+  async needingSummary(limit: number): Promise<number[]> {
+    const rows = await this.db.k.selectFrom('stories').select('id').where('needs_summary', '=', 1).orderBy('id').limit(limit).execute();
+    return rows.map((r) => r.id);
   }
 
   /** A story's article ids (what a cached summary compares with, without loading the articles). */
-  memberIds(storyId: number): number[] {
-    return prepared(this.db, 'SELECT article_id FROM story_articles WHERE story_id = ? ORDER BY article_id').pluck().all(storyId) as number[];
+  async memberIds(storyId: number): Promise<number[]> {
+    const rows = await this.db.k.selectFrom('story_articles').select('article_id').where('story_id', '=', storyId).orderBy('article_id').execute();
+    return rows.map((r) => r.article_id);
   }
 
   /** Some of a story's members, in published order. */
-  membersAmong(storyId: number, articleIds: number[]): MemberRow[] {
-    return prepared(this.db, `${MEMBER_SELECT} WHERE sa.story_id = ? AND sa.article_id IN (SELECT value FROM json_each(?)) ORDER BY a.published_at, a.id`)
-      .all(storyId, JSON.stringify(articleIds)) as MemberRow[];
+  membersAmong(storyId: number, articleIds: readonly number[]): Promise<MemberRow[]> {
+    if (!articleIds.length) return Promise.resolve([]);
+    return members(this.db).where('sa.story_id', '=', storyId).where(this.db.inList('sa.article_id', articleIds)).orderBy('a.published_at').orderBy('a.id').execute();
   }
 
   /** The stories an article belongs to (one per topic at most). */
-  storiesOfArticle(articleId: number): number[] {
-    return prepared(this.db, 'SELECT story_id FROM story_articles WHERE article_id = ?').pluck().all(articleId) as number[];
+  async storiesOfArticle(articleId: number): Promise<number[]> {
+    const rows = await this.db.k.selectFrom('story_articles').select('story_id').where('article_id', '=', articleId).execute();
+    return rows.map((r) => r.story_id);
   }
 
-  setSummary(storyId: number, title: string, summary: string, now: number): void {
-    prepared(this.db, 'UPDATE stories SET title = ?, summary = ?, summarised_at = ?, needs_summary = 0 WHERE id = ?').run(title, summary, now, storyId);
+  async setSummary(storyId: number, title: string, summary: string, now: number): Promise<void> {
+    await this.db.k.updateTable('stories').set({ title, summary, summarised_at: now, needs_summary: 0 }).where('id', '=', storyId).execute();
   }
 
-  get(id: number): StoryRow | undefined {
-    return prepared(this.db, 'SELECT * FROM stories WHERE id = ?').get(id) as StoryRow | undefined;
+  get(id: number): Promise<StoryRow | undefined> {
+    return this.db.k.selectFrom('stories').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
-  /** The story an article belongs to for a topic, following merges. */
-  storyOf(articleId: number, topicId: string): number | undefined {
-    return prepared(this.db, 'SELECT sa.story_id FROM story_articles sa JOIN stories s ON s.id = sa.story_id WHERE sa.article_id = ? AND s.topic_id = ?')
-      .pluck()
-      .get(articleId, topicId) as number | undefined;
+  /** The story an article belongs to for a topic. */
+  async storyOf(articleId: number, topicId: string): Promise<number | undefined> {
+    const r = await this.db.k
+      .selectFrom('story_articles as sa')
+      .innerJoin('stories as s', 's.id', 'sa.story_id')
+      .select('sa.story_id')
+      .where('sa.article_id', '=', articleId)
+      .where('s.topic_id', '=', topicId)
+      .executeTakeFirst();
+    return r?.story_id;
   }
 
-  members(storyId: number): MemberRow[] {
-    return prepared(this.db, `${MEMBER_SELECT} WHERE sa.story_id = ? ORDER BY a.published_at, a.id`).all(storyId) as MemberRow[];
+  /** Of the given articles, those already in a story of the topic. */
+  async inStoriesOf(articleIds: readonly number[], topicId: string): Promise<Set<number>> {
+    if (!articleIds.length) return new Set();
+    const rows = await this.db.k
+      .selectFrom('story_articles as sa')
+      .innerJoin('stories as s', 's.id', 'sa.story_id')
+      .select('sa.article_id')
+      .where(this.db.inList('sa.article_id', articleIds))
+      .where('s.topic_id', '=', topicId)
+      .execute();
+    return new Set(rows.map((r) => r.article_id));
+  }
+
+  members(storyId: number): Promise<MemberRow[]> {
+    return members(this.db).where('sa.story_id', '=', storyId).orderBy('a.published_at').orderBy('a.id').execute();
   }
 
   /** Members of a topic's stories active since `since` (their last article is that recent). */
-  activeMembers(topicId: string, since: number): MemberRow[] {
-    return prepared(this.db, `${MEMBER_SELECT} WHERE sa.story_id IN (SELECT id FROM stories WHERE topic_id = ? AND merged_into IS NULL AND last_published >= ?)
-        ORDER BY a.published_at, a.id`)
-      .all(topicId, since) as MemberRow[];
+  activeMembers(topicId: string, since: number): Promise<MemberRow[]> {
+    return members(this.db)
+      .where('sa.story_id', 'in', (eb) =>
+        eb.selectFrom('stories').select('id').where('topic_id', '=', topicId).where('merged_into', 'is', null).where('last_published', '>=', since),
+      )
+      .orderBy('a.published_at')
+      .orderBy('a.id')
+      .execute();
   }
 
-  list(filter: { topicId?: string; since?: number } = {}): StoryRow[] {
-    return prepared(this.db, `SELECT * FROM stories WHERE merged_into IS NULL AND article_count > 0
-        ${filter.topicId ? 'AND topic_id = @topicId' : ''} ${filter.since !== undefined ? 'AND last_published >= @since' : ''}
-        ORDER BY last_published DESC, id DESC`)
-      .all({ topicId: filter.topicId, since: filter.since }) as StoryRow[];
+  list(filter: { topicId?: string; since?: number } = {}): Promise<StoryRow[]> {
+    return this.db.k
+      .selectFrom('stories')
+      .selectAll()
+      .where('merged_into', 'is', null)
+      .where('article_count', '>', 0)
+      .$if(filter.topicId !== undefined, (q) => q.where('topic_id', '=', filter.topicId!))
+      .$if(filter.since !== undefined, (q) => q.where('last_published', '>=', filter.since!))
+      .orderBy('last_published', 'desc')
+      .orderBy('id', 'desc')
+      .execute();
   }
 }

@@ -1,5 +1,5 @@
-import type { DB } from './open.js';
-import { prepared } from './statements.js';
+import { sql } from 'kysely';
+import type { DB } from './store.js';
 
 // The same union as digest/subscriptions' Platform, repeated so db/ does not import digest/.
 type Platform = 'telegram' | 'slack' | 'console';
@@ -83,83 +83,148 @@ function fromRow(r: Raw): SubscriptionRow {
 export class SubscriptionRepo {
   constructor(private readonly db: DB) {}
 
-  get(platform: Platform, chatId: string): SubscriptionRow | undefined {
-    const r = prepared(this.db, 'SELECT * FROM subscriptions WHERE platform = ? AND chat_id = ?').get(platform, chatId) as Raw | undefined;
+  async get(platform: Platform, chatId: string): Promise<SubscriptionRow | undefined> {
+    const r = await this.db.k.selectFrom('subscriptions').selectAll().where('platform', '=', platform).where('chat_id', '=', chatId).executeTakeFirst();
     return r && fromRow(r);
   }
 
-  byId(id: number): SubscriptionRow | undefined {
-    const r = prepared(this.db, 'SELECT * FROM subscriptions WHERE id = ?').get(id) as Raw | undefined;
+  /** `lock`: PostgreSQL takes the row lock for the enclosing transaction (a worker building its digest). */
+  async byId(id: number, options: { lock?: boolean } = {}): Promise<SubscriptionRow | undefined> {
+    const r = await this.db.k
+      .selectFrom('subscriptions')
+      .selectAll()
+      .where('id', '=', id)
+      .$if(!!options.lock && this.db.engine === 'postgres' && this.db.isTransaction, (q) => q.forUpdate())
+      .executeTakeFirst();
     return r && fromRow(r);
   }
 
-  list(): SubscriptionRow[] {
-    return (prepared(this.db, 'SELECT * FROM subscriptions ORDER BY id').all() as Raw[]).map(fromRow);
+  async list(): Promise<SubscriptionRow[]> {
+    return (await this.db.k.selectFrom('subscriptions').selectAll().orderBy('id').execute()).map(fromRow);
   }
 
   /** Active subscriptions with alerts on. */
-  alerting(): SubscriptionRow[] {
-    return (prepared(this.db, 'SELECT * FROM subscriptions WHERE active = 1 AND alert_threshold IS NOT NULL ORDER BY id').all() as Raw[]).map(fromRow);
+  async alerting(): Promise<SubscriptionRow[]> {
+    return (await this.db.k.selectFrom('subscriptions').selectAll().where('active', '=', 1).where('alert_threshold', 'is not', null).orderBy('id').execute()).map(fromRow);
   }
 
-  insert(s: { platform: Platform; chatId: string; chatTitle: string | null; topics: string[]; schedule: string; timezone: string; maxStories: number; nextDueAt: number | null; now: number }): void {
-    prepared(this.db, `INSERT INTO subscriptions (platform, chat_id, chat_title, topics, schedule, timezone, max_stories, active, next_due_at, created_at, updated_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)`)
-      .run(s.platform, s.chatId, s.chatTitle, JSON.stringify(s.topics), s.schedule, s.timezone, s.maxStories, s.nextDueAt, s.now, s.now);
+  async insert(s: { platform: Platform; chatId: string; chatTitle: string | null; topics: string[]; schedule: string; timezone: string; maxStories: number; nextDueAt: number | null; now: number }): Promise<void> {
+    await this.db.k
+      .insertInto('subscriptions')
+      .values({
+        platform: s.platform,
+        chat_id: s.chatId,
+        chat_title: s.chatTitle,
+        topics: JSON.stringify(s.topics),
+        schedule: s.schedule,
+        timezone: s.timezone,
+        max_stories: s.maxStories,
+        active: 1,
+        next_due_at: s.nextDueAt,
+        created_at: s.now,
+        updated_at: s.now,
+      })
+      // Two commands of one chat at once: the second finds the first's row.
+      .onConflict((oc) => oc.columns(['platform', 'chat_id']).doNothing())
+      .execute();
   }
 
   /** Sets the topics and makes the subscription active again. */
-  reactivate(id: number, topics: string[], nextDueAt: number | null, chatTitle: string | null, now: number): void {
-    prepared(this.db, 'UPDATE subscriptions SET topics = ?, active = 1, stop_reason = NULL, next_due_at = ?, chat_title = coalesce(?, chat_title), updated_at = ? WHERE id = ?')
-      .run(JSON.stringify(topics), nextDueAt, chatTitle, now, id);
+  async reactivate(id: number, topics: string[], nextDueAt: number | null, chatTitle: string | null, now: number): Promise<void> {
+    await this.db.k
+      .updateTable('subscriptions')
+      .set({ topics: JSON.stringify(topics), active: 1, stop_reason: null, next_due_at: nextDueAt, ...(chatTitle !== null ? { chat_title: chatTitle } : {}), updated_at: now })
+      .where('id', '=', id)
+      .execute();
   }
 
-  setTopics(id: number, topics: string[], now: number): void {
-    prepared(this.db, 'UPDATE subscriptions SET topics = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(topics), now, id);
+  async setTopics(id: number, topics: string[], now: number): Promise<void> {
+    await this.db.k.updateTable('subscriptions').set({ topics: JSON.stringify(topics), updated_at: now }).where('id', '=', id).execute();
   }
 
   /** Stops delivery, keeping the subscription and its settings. */
-  deactivate(id: number, reason: string, now: number): void {
-    prepared(this.db, 'UPDATE subscriptions SET active = 0, stop_reason = ?, updated_at = ? WHERE id = ?').run(reason, now, id);
+  async deactivate(id: number, reason: string, now: number): Promise<void> {
+    await this.db.k.updateTable('subscriptions').set({ active: 0, stop_reason: reason, updated_at: now }).where('id', '=', id).execute();
   }
 
-  setSchedule(id: number, schedule: string, nextDueAt: number | null, now: number): void {
-    prepared(this.db, 'UPDATE subscriptions SET schedule = ?, next_due_at = ?, updated_at = ? WHERE id = ?').run(schedule, nextDueAt, now, id);
+  async setSchedule(id: number, schedule: string, nextDueAt: number | null, now: number): Promise<void> {
+    await this.db.k.updateTable('subscriptions').set({ schedule, next_due_at: nextDueAt, updated_at: now }).where('id', '=', id).execute();
   }
 
-  setTimezone(id: number, timezone: string, nextDueAt: number | null, now: number): void {
-    prepared(this.db, 'UPDATE subscriptions SET timezone = ?, next_due_at = ?, updated_at = ? WHERE id = ?').run(timezone, nextDueAt, now, id);
+  async setTimezone(id: number, timezone: string, nextDueAt: number | null, now: number): Promise<void> {
+    await this.db.k.updateTable('subscriptions').set({ timezone, next_due_at: nextDueAt, updated_at: now }).where('id', '=', id).execute();
   }
 
   /** Alerts on (threshold) or off (null). `alerts_since` is kept while they stay on. */
-  setAlerts(id: number, threshold: number | null, skipDigest: boolean, now: number): void {
-    prepared(this.db, `UPDATE subscriptions SET alert_threshold = ?, alert_skip_digest = ?,
-        alerts_since = CASE WHEN ? IS NULL THEN NULL ELSE coalesce(alerts_since, ?) END, updated_at = ? WHERE id = ?`)
-      .run(threshold, skipDigest ? 1 : 0, threshold, now, now, id);
+  async setAlerts(id: number, threshold: number | null, skipDigest: boolean, now: number): Promise<void> {
+    await this.db.k
+      .updateTable('subscriptions')
+      .set({
+        alert_threshold: threshold,
+        alert_skip_digest: skipDigest ? 1 : 0,
+        alerts_since: threshold === null ? null : sql<number>`coalesce(alerts_since, ${now})`,
+        updated_at: now,
+      })
+      .where('id', '=', id)
+      .execute();
   }
 
-  setQuiet(id: number, quiet: { start: string; end: string; mode: QuietMode } | null, now: number): void {
-    prepared(this.db, "UPDATE subscriptions SET quiet_start = ?, quiet_end = ?, quiet_mode = coalesce(?, 'wait'), updated_at = ? WHERE id = ?")
-      .run(quiet?.start ?? null, quiet?.end ?? null, quiet?.mode ?? null, now, id);
+  async setQuiet(id: number, quiet: { start: string; end: string; mode: QuietMode } | null, now: number): Promise<void> {
+    await this.db.k
+      .updateTable('subscriptions')
+      .set({ quiet_start: quiet?.start ?? null, quiet_end: quiet?.end ?? null, quiet_mode: quiet?.mode ?? 'wait', updated_at: now })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async setNextDue(id: number, next: number | null): Promise<void> {
+    await this.db.k.updateTable('subscriptions').set({ next_due_at: next }).where('id', '=', id).execute();
+  }
+
+  async dueIds(now: number): Promise<number[]> {
+    const rows = await this.db.k
+      .selectFrom('subscriptions')
+      .select('id')
+      .where('active', '=', 1)
+      .where('next_due_at', 'is not', null)
+      .where('next_due_at', '<=', now)
+      .orderBy('next_due_at')
+      .orderBy('id')
+      .execute();
+    return rows.map((r) => r.id);
   }
 
   // --- filters ---
 
-  filters(subscriptionId: number): FilterRow[] {
-    return prepared(this.db, 'SELECT kind, term FROM subscription_filters WHERE subscription_id = ? ORDER BY created_at, rowid').all(subscriptionId) as FilterRow[];
+  async filters(subscriptionId: number): Promise<FilterRow[]> {
+    // In the order they were added (SQLite's rowid; PostgreSQL's seq column).
+    const order = this.db.engine === 'postgres' ? sql.ref('seq') : sql.raw('rowid');
+    return this.db.k
+      .selectFrom('subscription_filters')
+      .select(['kind', 'term'])
+      .where('subscription_id', '=', subscriptionId)
+      .orderBy('created_at')
+      .orderBy(order)
+      .execute();
   }
 
   /** False when the same filter exists already. */
-  addFilter(subscriptionId: number, kind: FilterKind, term: string, now: number): boolean {
-    return prepared(this.db, 'INSERT INTO subscription_filters (subscription_id, kind, term, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING')
-      .run(subscriptionId, kind, term, now).changes === 1;
+  async addFilter(subscriptionId: number, kind: FilterKind, term: string, now: number): Promise<boolean> {
+    const r = await this.db.k
+      .insertInto('subscription_filters')
+      .values({ subscription_id: subscriptionId, kind, term, created_at: now })
+      .onConflict((oc) => oc.doNothing())
+      .executeTakeFirst();
+    return Number(r.numInsertedOrUpdatedRows ?? 0) === 1;
   }
 
-  removeFilter(subscriptionId: number, kind: FilterKind, term: string): boolean {
-    return prepared(this.db, 'DELETE FROM subscription_filters WHERE subscription_id = ? AND kind = ? AND term = ?').run(subscriptionId, kind, term).changes === 1;
+  async removeFilter(subscriptionId: number, kind: FilterKind, term: string): Promise<boolean> {
+    const r = await this.db.k.deleteFrom('subscription_filters').where('subscription_id', '=', subscriptionId).where('kind', '=', kind).where('term', '=', term).executeTakeFirst();
+    return Number(r.numDeletedRows) === 1;
   }
 
-  clearFilters(subscriptionId: number): number {
-    return prepared(this.db, 'DELETE FROM subscription_filters WHERE subscription_id = ?').run(subscriptionId).changes;
+  async clearFilters(subscriptionId: number): Promise<number> {
+    const r = await this.db.k.deleteFrom('subscription_filters').where('subscription_id', '=', subscriptionId).executeTakeFirst();
+    return Number(r.numDeletedRows);
   }
 }

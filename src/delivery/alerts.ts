@@ -1,6 +1,7 @@
 import type { LoadedConfig } from '../config/load.js';
 import { AlertRepo } from '../db/alerts.js';
-import type { DB } from '../db/open.js';
+import type { DB } from '../db/store.js';
+import { SubscriptionRepo } from '../db/subscriptions.js';
 import { OutboxRepo } from '../db/outbox.js';
 import { alertStory } from '../digest/build.js';
 import { StoryFilter } from '../digest/filters.js';
@@ -25,41 +26,41 @@ export interface QueuedAlerts {
  * run it, a story is alerted once per chat and each growth is edited in once.
  */
 export class AlertQueue {
-  private readonly alerts: AlertRepo;
-  private readonly outbox: OutboxRepo;
-
   constructor(
     private readonly db: DB,
     private readonly config: LoadedConfig,
     private readonly subscriptions: SubscriptionService,
     private readonly clock: () => number = Date.now,
-  ) {
-    this.alerts = new AlertRepo(db);
-    this.outbox = new OutboxRepo(db);
-  }
+  ) {}
 
   /** Finds what is due now and queues it, in one write transaction. */
-  queue(): QueuedAlerts {
+  queue(): Promise<QueuedAlerts> {
     const now = this.clock();
     const result: QueuedAlerts = { alerts: 0, edits: 0 };
-    // Per run: every subscriber of a story gets the same rendering of it, built once.
-    const stories = new Map<number, DigestStory | undefined>();
-    const story = (id: number) => (stories.has(id) ? stories.get(id) : stories.set(id, alertStory(this.db, id)).get(id));
-    const subs = new Map<number, { sub: Subscription; filter: StoryFilter } | undefined>();
-    const subscription = (id: number) => {
-      if (!subs.has(id)) {
-        const sub = this.subscriptions.byId(id);
-        subs.set(id, sub && { sub, filter: new StoryFilter(this.subscriptions.filters(id)) });
-      }
-      return subs.get(id);
-    };
-    this.outbox.immediate(() => {
-      for (const due of this.alerts.alertsDue(now - ALERT_MAX_AGE_MS)) {
-        const entry = subscription(due.subscriptionId);
-        const s = story(due.storyId);
+    return this.db.transaction(async (tx) => {
+      const alerts = new AlertRepo(tx);
+      const outbox = new OutboxRepo(tx);
+      const subRepo = new SubscriptionRepo(tx);
+      // Per run: every subscriber of a story gets the same rendering of it, built once.
+      const stories = new Map<number, DigestStory | undefined>();
+      const story = async (id: number) => {
+        if (!stories.has(id)) stories.set(id, await alertStory(tx, id));
+        return stories.get(id);
+      };
+      const subs = new Map<number, { sub: Subscription; filter: StoryFilter } | undefined>();
+      const subscription = async (id: number) => {
+        if (!subs.has(id)) {
+          const sub = await subRepo.byId(id);
+          subs.set(id, sub && { sub, filter: new StoryFilter(await subRepo.filters(id)) });
+        }
+        return subs.get(id);
+      };
+      for (const due of await alerts.alertsDue(now - ALERT_MAX_AGE_MS)) {
+        const entry = await subscription(due.subscriptionId);
+        const s = await story(due.storyId);
         if (!entry || !s || !entry.filter.passes(due)) continue;
         const quiet = entry.sub.quiet ? quietUntil(entry.sub.quiet, entry.sub.timezone, now) : null;
-        const id = this.outbox.insertDigest({
+        const id = await outbox.insertDigest({
           subscriptionId: due.subscriptionId,
           windowKey: `alert:${due.storyId}`,
           windowStart: now,
@@ -73,14 +74,14 @@ export class AlertQueue {
           silent: quiet !== null && entry.sub.quiet!.mode === 'silent',
           notBefore: quiet !== null && entry.sub.quiet!.mode === 'wait' ? quiet : undefined,
         });
-        if (id !== undefined && this.alerts.insert(due.subscriptionId, due.storyId, id, s.sourceCount, now)) result.alerts++;
+        if (id !== undefined && (await alerts.insert(due.subscriptionId, due.storyId, id, s.sourceCount, now))) result.alerts++;
       }
-      for (const due of this.alerts.editsDue(now - ALERT_MAX_AGE_MS, now - EDIT_INTERVAL_MS)) {
-        const entry = subscription(due.subscriptionId);
-        const s = story(due.storyId);
+      for (const due of await alerts.editsDue(now - ALERT_MAX_AGE_MS, now - EDIT_INTERVAL_MS)) {
+        const entry = await subscription(due.subscriptionId);
+        const s = await story(due.storyId);
         if (!entry || !s) continue;
         // Edits never notify, so quiet hours do not hold them.
-        const id = this.outbox.insertDigest({
+        const id = await outbox.insertDigest({
           subscriptionId: due.subscriptionId,
           windowKey: `edit:${due.storyId}:${due.sourceCount}`,
           windowStart: now,
@@ -92,11 +93,11 @@ export class AlertQueue {
           storyId: due.storyId,
           targetMessageId: due.messageId,
         });
-        this.alerts.markEdited(due.subscriptionId, due.storyId, due.sourceCount, now);
+        await alerts.markEdited(due.subscriptionId, due.storyId, due.sourceCount, now);
         if (id !== undefined) result.edits++;
       }
+      return result;
     });
-    return result;
   }
 
   private alert(sub: Subscription, story: DigestStory, now: number): Alert {

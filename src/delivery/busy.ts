@@ -10,11 +10,11 @@ const MAX_WAIT_MS = 1000;
  * virtual time). Each try already waits the connection's busy_timeout; the sleeps between tries
  * let the event loop run. Other errors, and a lock past the deadline, are thrown.
  */
-export async function retryLocked<T>(write: () => T, o: { deadline: number; clock: () => number; sleep: (ms: number) => Promise<void>; onRetry?: (err: unknown, tries: number) => void }): Promise<T> {
+export async function retryLocked<T>(write: () => T | Promise<T>, o: { deadline: number; clock: () => number; sleep: (ms: number) => Promise<void>; onRetry?: (err: unknown, tries: number) => void }): Promise<T> {
   let wait = FIRST_WAIT_MS;
   for (let tries = 1; ; tries++) {
     try {
-      return write();
+      return await write();
     } catch (err) {
       if (!isLockError(err) || o.clock() + wait > o.deadline) throw err;
       o.onRetry?.(err, tries);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
-import type { DB } from '../db/open.js';
-import type { OutboxRepo, WorkerRow } from '../db/outbox.js';
+import type { Store } from '../db/store.js';
+import { OutboxRepo, type WorkerRow } from '../db/outbox.js';
 
 /** WORKER_ID, else the host name: the same across restarts of a worker on one machine. */
 export function defaultWorkerId(env: NodeJS.ProcessEnv = process.env): string {
@@ -9,7 +9,7 @@ export function defaultWorkerId(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /** Senders alive in this process by instance token; a closed database means that sender is gone. */
-const local = new Map<string, DB>();
+const local = new Map<string, Store>();
 
 function pidAlive(pid: number): boolean {
   try {
@@ -56,13 +56,14 @@ export class WorkerIdentity {
     return this.id === this.wanted;
   }
 
-  static acquire(db: DB, repo: OutboxRepo, wanted: string, now: number, staleMs: number): WorkerIdentity {
+  static async acquire(db: Store, wanted: string, now: number, staleMs: number): Promise<WorkerIdentity> {
     for (const [instance, other] of local) if (!other.open) local.delete(instance);
     const instance = randomUUID();
-    const taken = repo.immediate(() => {
-      const row = repo.worker(wanted);
+    const repo = new OutboxRepo(db);
+    const taken = await repo.transaction(async (tx) => {
+      const row = await tx.worker(wanted, { lock: true });
       if (row && row.instance !== instance && holderAlive(row, now, staleMs)) return false;
-      repo.saveWorker({ id: wanted, instance, host: os.hostname(), pid: process.pid, startedAt: now, seenAt: now });
+      await tx.saveWorker({ id: wanted, instance, host: os.hostname(), pid: process.pid, startedAt: now, seenAt: now });
       return true;
     });
     local.set(instance, db);
@@ -73,10 +74,10 @@ export class WorkerIdentity {
    * Refreshes the heartbeat. If another host took the id over (ours looked stale), this process
    * continues under a temporary id; its current leases then simply expire.
    */
-  beat(now: number): void {
+  async beat(now: number): Promise<void> {
     if (!this.stable || now - this.lastBeat < BEAT_EVERY_MS) return;
     this.lastBeat = now;
-    if (!this.repo.beat(this.id, this.instance, now)) this.id = temporaryId(this.wanted, this.instance);
+    if (!(await this.repo.beat(this.id, this.instance, now))) this.id = temporaryId(this.wanted, this.instance);
   }
 }
 

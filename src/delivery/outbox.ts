@@ -1,5 +1,6 @@
 import type { LoadedConfig } from '../config/load.js';
-import type { DB } from '../db/open.js';
+import type { DB } from '../db/store.js';
+import { SubscriptionRepo } from '../db/subscriptions.js';
 import { OutboxRepo } from '../db/outbox.js';
 import { buildDigest, type UpdateCache } from '../digest/build.js';
 import type { Digest } from '../digest/model.js';
@@ -21,7 +22,6 @@ export interface CreatedDigest {
 export class Outbox {
   /** Subscribers due at the same time get the same "Now also" for a story: computed once. */
   private readonly updates: UpdateCache = new Map();
-  private readonly repo: OutboxRepo;
 
   constructor(
     private readonly db: DB,
@@ -29,27 +29,27 @@ export class Outbox {
     private readonly subscriptions: SubscriptionService,
     private readonly clock: () => number = Date.now,
     /** Term weights of the story pipeline, read only when a digest has an update to write. */
-    private readonly idf?: () => IdfModel,
+    private readonly idf?: () => Promise<IdfModel>,
   ) {
-    this.repo = new OutboxRepo(db);
   }
 
   /**
    * Digests for every subscription whose time has come. A subscription that missed several
    * times while the process was down gets one digest, keyed by its first missed time.
    */
-  createDue(): CreatedDigest[] {
+  async createDue(): Promise<CreatedDigest[]> {
     const now = this.clock();
     const out: CreatedDigest[] = [];
-    for (const id of this.repo.dueSubscriptionIds(now)) {
-      const created = this.repo.immediate(() => {
-        // Re-read under the write lock: another worker may have just handled this due time.
-        const sub = this.subscriptions.byId(id);
+    for (const id of await new SubscriptionRepo(this.db).dueIds(now)) {
+      const created = await this.db.transaction(async (tx) => {
+        // Re-read under the lock (SQLite's write lock, PostgreSQL's row lock): another worker may
+        // have just handled this due time.
+        const sub = await new SubscriptionRepo(tx).byId(id, { lock: true });
         if (!sub || !sub.active || sub.nextDueAt === null || sub.nextDueAt > now) return undefined;
         const key = new Date(sub.nextDueAt).toISOString();
         const next = nextRun(parseSchedule(sub.schedule), sub.timezone, now);
-        this.repo.setNextDue(sub.id, next);
-        return this.insert(sub, key, now);
+        await new SubscriptionRepo(tx).setNextDue(sub.id, next);
+        return this.insert(tx, sub, key, now);
       });
       if (created) out.push(created);
     }
@@ -57,21 +57,22 @@ export class Outbox {
   }
 
   /** `/digest now`: a digest at once, which counts as the last digest. */
-  createNow(subscriptionId: number): CreatedDigest | undefined {
+  createNow(subscriptionId: number): Promise<CreatedDigest | undefined> {
     const now = this.clock();
-    return this.repo.immediate(() => {
-      const sub = this.subscriptions.byId(subscriptionId);
+    return this.db.transaction(async (tx) => {
+      const sub = await new SubscriptionRepo(tx).byId(subscriptionId, { lock: true });
       if (!sub) return undefined;
-      return this.insert(sub, `now:${now}`, now);
+      return this.insert(tx, sub, `now:${now}`, now);
     });
   }
 
-  private insert(sub: Subscription, windowKey: string, now: number): CreatedDigest | undefined {
-    const digest = buildDigest(this.db, this.config, sub, now, now, { idf: this.idf, updateCache: this.updates });
+  private async insert(tx: DB, sub: Subscription, windowKey: string, now: number): Promise<CreatedDigest | undefined> {
+    const digest = await buildDigest(tx, this.config, sub, now, now, { idf: this.idf, updateCache: this.updates });
     const empty = digest.stories.length === 0 && !digest.note;
-    const id = this.repo.insertDigest({ subscriptionId: sub.id, windowKey, windowStart: digest.windowStart, windowEnd: digest.windowEnd, model: JSON.stringify(digest), status: empty ? 'empty' : 'pending', now });
+    const repo = new OutboxRepo(tx);
+    const id = await repo.insertDigest({ subscriptionId: sub.id, windowKey, windowStart: digest.windowStart, windowEnd: digest.windowEnd, model: JSON.stringify(digest), status: empty ? 'empty' : 'pending', now });
     if (id === undefined) return undefined;
-    this.repo.markSeen(sub.id, id, digest.stories, now);
+    await repo.markSeen(sub.id, id, digest.stories, now);
     return { id, subscriptionId: sub.id, status: empty ? 'empty' : 'pending', digest };
   }
 }

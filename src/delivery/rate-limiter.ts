@@ -1,7 +1,15 @@
 /**
+ * Where the overall slots come from when several processes send for one bot: given the earliest
+ * time the caller could send and the gap between sends, the start of the slot it got (the
+ * database's shared slots, src/db/rate-slots.ts).
+ */
+export type SharedSlots = (earliest: number, gapMs: number) => Promise<number>;
+
+/**
  * Spaces sends to stay under a platform's limits without dropping any: at most `perSecond`
  * overall (as a minimum gap between any two sends) and one message per `perChatIntervalMs` to
  * the same chat. `acquire` resolves when the caller may send; slots are reserved in call order.
+ * With `shared` slots the overall pace holds across every process sending for the bot.
  */
 export class RateLimiter {
   private nextGlobal = 0;
@@ -13,17 +21,28 @@ export class RateLimiter {
     private readonly perChatIntervalMs: number,
     private readonly clock: () => number = Date.now,
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+    private readonly shared?: SharedSlots,
   ) {
     this.gap = 1000 / perSecond;
   }
 
   async acquire(chat: string): Promise<void> {
     const now = this.clock();
-    const at = Math.max(now, this.nextGlobal, this.nextPerChat.get(chat) ?? 0);
-    this.nextGlobal = at + this.gap;
-    this.nextPerChat.set(chat, at + this.perChatIntervalMs);
+    const earliest = Math.max(now, this.nextPerChat.get(chat) ?? 0);
+    // The chat's slot is taken before the (awaited) overall one, so two sends to one chat never share it.
+    this.nextPerChat.set(chat, earliest + this.perChatIntervalMs);
+    let at: number;
+    if (this.shared) {
+      at = await this.shared(earliest, this.gap);
+      this.nextPerChat.set(chat, Math.max(this.nextPerChat.get(chat) ?? 0, at + this.perChatIntervalMs));
+    } else {
+      at = Math.max(earliest, this.nextGlobal);
+      this.nextGlobal = at + this.gap;
+      this.nextPerChat.set(chat, at + this.perChatIntervalMs);
+    }
     if (this.nextPerChat.size > 10_000) this.prune(now);
-    if (at > now) await this.sleep(at - now);
+    const wait = at - this.clock();
+    if (wait > 0) await this.sleep(wait);
   }
 
   /** A chat the platform asked us to leave alone for a while (429 retry_after). */

@@ -1,7 +1,9 @@
 import pLimit from 'p-limit';
-import type { DB } from '../db/open.js';
+import type { Store } from '../db/store.js';
+import { RateSlotRepo } from '../db/rate-slots.js';
 import { OutboxRepo, type ReadyDigest } from '../db/outbox.js';
 import { AlertRepo } from '../db/alerts.js';
+import { SubscriptionRepo } from '../db/subscriptions.js';
 import type { Alert, Digest } from '../digest/model.js';
 import type { Platform, SubscriptionService } from '../digest/subscriptions.js';
 import type { Logger } from '../logger.js';
@@ -49,7 +51,6 @@ const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
  */
 export class Sender {
   private readonly repo: OutboxRepo;
-  private readonly alerts: AlertRepo;
   private readonly limiters = new Map<Platform, RateLimiter>();
   private readonly clock: () => number;
   private readonly random: () => number;
@@ -62,7 +63,7 @@ export class Sender {
   private readonly inFlight = new Set<number>();
 
   constructor(
-    private readonly db: DB,
+    private readonly db: Store,
     private readonly adapters: Map<Platform, DeliveryAdapter>,
     private readonly subscriptions: SubscriptionService,
     private readonly log: Logger,
@@ -70,7 +71,6 @@ export class Sender {
     options: SenderOptions = {},
   ) {
     this.repo = new OutboxRepo(db);
-    this.alerts = new AlertRepo(db);
     this.clock = options.clock ?? Date.now;
     this.random = options.random ?? Math.random;
     this.limit = pLimit(options.concurrency ?? 64);
@@ -89,14 +89,20 @@ export class Sender {
     let l = this.limiters.get(platform);
     if (!l) {
       const a = this.adapters.get(platform)!;
-      this.limiters.set(platform, (l = new RateLimiter(a.limits.perSecond, a.limits.perChatIntervalMs, this.clock, this.sleep)));
+      // Several workers on one PostgreSQL database share the bot's limit: the overall slots are
+      // taken from the database. (One SQLite worker paces alone.)
+      const shared =
+        this.db.engine === 'postgres'
+          ? (earliest: number, gapMs: number) => this.write(() => new RateSlotRepo(this.db).take(`send:${platform}`, earliest, gapMs))
+          : undefined;
+      this.limiters.set(platform, (l = new RateLimiter(a.limits.perSecond, a.limits.perChatIntervalMs, this.clock, this.sleep, shared)));
     }
     return l;
   }
 
   private async workerIdentity(): Promise<WorkerIdentity> {
     if (!this.identity) {
-      this.identity = await this.write(() => WorkerIdentity.acquire(this.db, this.repo, this.wantedId, this.clock(), LEASE_MS));
+      this.identity = await this.write(() => WorkerIdentity.acquire(this.db, this.wantedId, this.clock(), LEASE_MS));
       if (!this.identity.stable) {
         this.log.warn({ workerId: this.identity.id }, `worker id "${this.wantedId}" is in use by another running process; using a temporary id (set WORKER_ID to a different name per worker)`);
       }
@@ -115,7 +121,7 @@ export class Sender {
     const identity = await this.workerIdentity();
     await this.write(() => identity.beat(this.clock()));
     const owner = identity.id;
-    const ready = this.repo.ready(platforms, this.clock(), owner, 5000, only);
+    const ready = await this.repo.ready(platforms, this.clock(), owner, 5000, only);
     await Promise.all(
       ready.map((d) =>
         this.limit(async () => {
@@ -146,13 +152,13 @@ export class Sender {
       await this.write(() => this.repo.finish(d.id, 'failed', 'subscription stopped before sending', this.clock()));
       return 'failed';
     }
-    let parts = this.repo.parts(d.id);
+    let parts = await this.repo.parts(d.id);
     if (!parts.length) {
       // Render once and store, so a retry or a restart sends exactly the same messages.
       const rendered = d.kind === 'digest' ? adapter.render(JSON.parse(d.model) as Digest) : [adapter.renderAlert(JSON.parse(d.model) as Alert)];
       const payloads = rendered.map((p) => JSON.stringify(p));
       await this.write(() => this.repo.storeParts(d.id, payloads));
-      parts = this.repo.parts(d.id);
+      parts = await this.repo.parts(d.id);
     }
     const limiter = this.limiterFor(d.platform);
     for (const part of parts) {
@@ -205,39 +211,39 @@ export class Sender {
     // The send is over: the attempt mark is cleared, so only a send cut short by the process's
     // death is counted as a possible duplicate. (An answer lost on the network, which the
     // platform gives no way to tell from a refusal, is retried like any transient failure.)
-    const settle = (write: () => void) =>
+    const settle = (write: (repo: OutboxRepo) => Promise<void>) =>
       this.write(() =>
-        this.repo.immediate(() => {
-          this.repo.clearAttempt(d.id, seq);
-          write();
+        this.repo.transaction(async (repo) => {
+          await repo.clearAttempt(d.id, seq);
+          await write(repo);
         }),
       );
     if (failure.kind === 'permanent') {
-      await settle(() => {
-        this.subscriptions.deactivate(d.subscriptionId, failure.reason);
-        this.repo.finish(d.id, 'failed', failure.message, now);
+      await settle(async (repo) => {
+        await new SubscriptionRepo(repo.handle).deactivate(d.subscriptionId, failure.reason, now);
+        await repo.finish(d.id, 'failed', failure.message, now);
       });
       log.warn({ reason: failure.reason }, `subscription stopped: ${failure.message}`);
       return 'failed';
     }
     if (failure.kind === 'gone' && d.kind === 'edit') {
       // The reader deleted the alert: nothing to edit, now or later.
-      await settle(() => {
-        this.repo.finish(d.id, 'failed', `edit dropped: ${failure.message}`, now);
-        this.alerts.markGone(d.id);
+      await settle(async (repo) => {
+        await repo.finish(d.id, 'failed', `edit dropped: ${failure.message}`, now);
+        await new AlertRepo(repo.handle).markGone(d.id);
       });
       log.info({ messageId: d.targetMessageId }, `alert message ${d.targetMessageId} is gone from the chat (${failure.message}): edit dropped, no more edits of it`);
       return 'failed';
     }
     if (failure.kind === 'rejected' || failure.kind === 'gone') {
-      await settle(() => this.repo.finish(d.id, 'failed', failure.message, now));
+      await settle((repo) => repo.finish(d.id, 'failed', failure.message, now));
       log.error(`platform rejected the message: ${failure.message}`);
       return 'failed';
     }
     if (failure.kind === 'rate-limited') {
       // The platform told us when to come back; this is not a failed attempt.
       limiter.holdChat(d.chatId, failure.retryAfterMs);
-      await settle(() => this.repo.reschedule(d.id, { attempts: d.attempts, at: now + failure.retryAfterMs, error: failure.message, failingSince: d.failingSince }));
+      await settle((repo) => repo.reschedule(d.id, { attempts: d.attempts, at: now + failure.retryAfterMs, error: failure.message, failingSince: d.failingSince }));
       log.info({ retryAfterMs: failure.retryAfterMs }, 'rate limited; waiting as asked');
       return 'retrying';
     }
@@ -245,18 +251,18 @@ export class Sender {
     const failingSince = d.failingSince ?? now;
     const next = afterTransientFailure({ attempts, failingSince, now, retryForMs: this.retryForMs, random: this.random });
     if (next.dead) {
-      await settle(() => this.repo.finish(d.id, 'dead', failure.message, now, attempts));
+      await settle((repo) => repo.finish(d.id, 'dead', failure.message, now, attempts));
       const hours = ((now - failingSince) / 3_600_000).toFixed(1);
       log.error({ attempts }, `digest ${d.id} given up after ${attempts} attempts over ${hours} h: ${failure.message}; \`npm run cli -- outbox resend ${d.id}\` sends it again`);
       return 'dead';
     }
-    await settle(() => this.repo.reschedule(d.id, { attempts, at: next.at, error: failure.message, failingSince }));
+    await settle((repo) => repo.reschedule(d.id, { attempts, at: next.at, error: failure.message, failingSince }));
     log.warn({ attempts, retryInMs: next.at - now }, `send failed, will retry: ${failure.message}`);
     return 'retrying';
   }
 
   /** A write that waits out other connections' locks (until `deadline`) instead of failing. */
-  private write<T>(fn: () => T, deadline = this.clock() + LOCK_PATIENCE_MS, onRetry?: (tries: number) => void): Promise<T> {
+  private write<T>(fn: () => T | Promise<T>, deadline = this.clock() + LOCK_PATIENCE_MS, onRetry?: (tries: number) => void): Promise<T> {
     return retryLocked(fn, { deadline, clock: this.clock, sleep: this.sleep ?? realSleep, onRetry: (_err, tries) => onRetry?.(tries) });
   }
 }

@@ -1,6 +1,6 @@
 import type { LoadedConfig } from '../config/load.js';
 import { isLockError } from '../db/lock-retry.js';
-import type { DB } from '../db/open.js';
+import type { Store } from '../db/store.js';
 import { SubscriptionService, type Platform } from '../digest/subscriptions.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
@@ -19,11 +19,11 @@ export class DeliveryService {
   readonly sender: Sender;
 
   constructor(
-    db: DB,
+    db: Store,
     config: LoadedConfig,
     private readonly log: Logger,
     metrics?: Metrics,
-    options: SenderOptions & { idf?: () => IdfModel } = {},
+    options: SenderOptions & { idf?: () => Promise<IdfModel> } = {},
   ) {
     const clock = options.clock ?? Date.now;
     this.subscriptions = new SubscriptionService(db, config, clock);
@@ -42,8 +42,8 @@ export class DeliveryService {
    */
   async tick(): Promise<void> {
     try {
-      this.alerts.queue();
-      this.outbox.createDue();
+      await this.alerts.queue();
+      await this.outbox.createDue();
     } catch (err) {
       // Another process holds the database: the due digests are built at the next tick. What is
       // already in the outbox is still sent now.
@@ -55,7 +55,7 @@ export class DeliveryService {
 
   /** `/digest now` from any platform. */
   async digestNow(subscriptionId: number): Promise<{ stories: number; sent: boolean }> {
-    const created = this.outbox.createNow(subscriptionId);
+    const created = await this.outbox.createNow(subscriptionId);
     if (!created || created.status === 'empty') return { stories: 0, sent: false };
     // Only this digest: the subscriber's answer must not wait for a fan-out to other chats.
     const report = await this.sender.runOnce([created.id]);

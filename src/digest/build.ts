@@ -1,6 +1,6 @@
 import type { LoadedConfig } from '../config/load.js';
 import { DigestStoryRepo, type DigestCandidate, type DigestMember } from '../db/digest-stories.js';
-import type { DB } from '../db/open.js';
+import type { DB } from '../db/store.js';
 import { sourceName } from '../ingest/source-name.js';
 import { IdfModel } from '../stories/idf.js';
 import { summariseUpdate } from '../stories/summarise.js';
@@ -18,7 +18,7 @@ const UPDATE_CACHE_SIZE = 1000;
 
 export interface BuildOptions {
   /** Term weights for ranking "Now also" sentences, read only for an update; else every word weighs the same. */
-  idf?: () => IdfModel;
+  idf?: () => Promise<IdfModel>;
   updateCache?: UpdateCache;
 }
 
@@ -27,20 +27,21 @@ export interface BuildOptions {
  * it, or gained sources since it last saw them; ranked by number of sources, then recency; capped.
  * A story seen before says what is new ("Now also") instead of its summary again.
  */
-export function buildDigest(db: DB, config: LoadedConfig, sub: Subscription, windowEnd: number, now: number, options: BuildOptions = {}): Digest {
+export async function buildDigest(db: DB, config: LoadedConfig, sub: Subscription, windowEnd: number, now: number, options: BuildOptions = {}): Promise<Digest> {
   const windowStart = sub.lastDigestAt ?? windowEnd - config.digest.firstLookback;
   const topics = sub.topics.map((id) => ({ id, name: config.topics.find((t) => t.id === id)?.name ?? id }));
   const repo = new DigestStoryRepo(db);
   // A story alerted to this chat is marked, or left out with skip-digest; filters apply to both.
-  const filter = new StoryFilter(sub.id ? new SubscriptionRepo(db).filters(sub.id) : []);
-  const rows = repo.candidates(sub.id, sub.topics, windowStart, windowEnd).filter((s) => !(sub.alertSkipDigest && s.alertedAt !== null) && filter.passes(s));
+  const filter = new StoryFilter(sub.id ? await new SubscriptionRepo(db).filters(sub.id) : []);
+  const rows = (await repo.candidates(sub.id, sub.topics, windowStart, windowEnd)).filter((s) => !(sub.alertSkipDigest && s.alertedAt !== null) && filter.passes(s));
   rows.sort((a, b) => b.sourceCount - a.sourceCount || b.lastPublished - a.lastPublished || b.id - a.id);
   const chosen = rows.slice(0, sub.maxStories);
-  const idf = options.idf ?? (() => new IdfModel());
-  const stories = chosen.map((s) => {
-    const story = digestStory(repo, s, idf, options.updateCache);
-    return s.alertedAt === null ? story : { ...story, alertedAt: localTime(s.alertedAt, sub.timezone, windowEnd) };
-  });
+  const idf = options.idf ?? (async () => new IdfModel());
+  const stories: DigestStory[] = [];
+  for (const s of chosen) {
+    const story = await digestStory(repo, s, idf, options.updateCache);
+    stories.push(s.alertedAt === null ? story : { ...story, alertedAt: localTime(s.alertedAt, sub.timezone, windowEnd) });
+  }
   const date = new Date(windowEnd).toLocaleDateString('en-GB', { timeZone: sub.timezone, day: 'numeric', month: 'short', year: 'numeric' });
   return {
     subscriptionId: sub.id,
@@ -67,14 +68,14 @@ function localTime(at: number, zone: string, reference: number): string {
  * Undefined when the story is gone (merged into another, or emptied). The same for every
  * subscriber, so a fan-out builds it once.
  */
-export function alertStory(db: DB, storyId: number): DigestStory | undefined {
+export async function alertStory(db: DB, storyId: number): Promise<DigestStory | undefined> {
   const repo = new DigestStoryRepo(db);
-  const s = repo.story(storyId);
-  return s && digestStory(repo, s, () => new IdfModel());
+  const s = await repo.story(storyId);
+  return s && digestStory(repo, s, async () => new IdfModel());
 }
 
-function digestStory(repo: DigestStoryRepo, s: DigestCandidate, idf: () => IdfModel, cache?: UpdateCache): DigestStory {
-  const members = repo.members(s.id);
+async function digestStory(repo: DigestStoryRepo, s: DigestCandidate, idf: () => Promise<IdfModel>, cache?: UpdateCache): Promise<DigestStory> {
+  const members = await repo.members(s.id);
   const seenAt = s.seenSources === null ? null : (s.seenAt ?? 0);
   const story: DigestStory = {
     id: s.id,
@@ -89,7 +90,7 @@ function digestStory(repo: DigestStoryRepo, s: DigestCandidate, idf: () => IdfMo
     lastPublished: s.lastPublished,
   };
   if (seenAt === null) return story;
-  const update = updateText(repo, s, seenAt, idf, cache);
+  const update = await updateText(repo, s, seenAt, idf, cache);
   return update ? { ...story, update } : story;
 }
 
@@ -124,16 +125,16 @@ function storySources(members: DigestMember[], headline: string, seenAt: number 
  * The "Now also" sentences: what the articles that joined since the subscriber's last digest add
  * to the headline and summary that digest showed ('' when they only repeat it).
  */
-function updateText(repo: DigestStoryRepo, s: DigestCandidate, seenAt: number, idf: () => IdfModel, cache?: UpdateCache): string {
-  const added = repo.textsAddedAfter(s.id, seenAt);
+async function updateText(repo: DigestStoryRepo, s: DigestCandidate, seenAt: number, idf: () => Promise<IdfModel>, cache?: UpdateCache): Promise<string> {
+  const added = await repo.textsAddedAfter(s.id, seenAt);
   if (!added.length) return '';
   // Without the digest (deleted), the story as it is now is the best guess of what was shown.
-  const shown = (s.seenDigestId !== null ? repo.shown(s.seenDigestId, s.id) : undefined) ?? { headline: s.title, summary: s.summary, update: null };
+  const shown = (s.seenDigestId !== null ? await repo.shown(s.seenDigestId, s.id) : undefined) ?? { headline: s.title, summary: s.summary, update: null };
   const seen = [shown.update ?? '', s.title === shown.headline ? '' : s.title].filter(Boolean);
   const key = JSON.stringify([s.id, added.map((a) => a.articleId), shown.headline, shown.summary, seen]);
   const cached = cache?.get(key);
   if (cached !== undefined) return cached;
-  const text = summariseUpdate({ headline: shown.headline, summary: shown.summary, seen }, added, idf()).text;
+  const text = summariseUpdate({ headline: shown.headline, summary: shown.summary, seen }, added, await idf()).text;
   if (cache) {
     if (cache.size >= UPDATE_CACHE_SIZE) cache.clear();
     cache.set(key, text);

@@ -1,5 +1,5 @@
 import type { LoadedConfig } from '../config/load.js';
-import type { DB } from '../db/open.js';
+import type { DB } from '../db/store.js';
 import { SubscriptionRepo, type FilterRow, type SubscriptionRow } from '../db/subscriptions.js';
 import { MAX_FILTERS, MAX_FILTER_CHARS, foldForFilter } from './filters.js';
 import { parseQuietRange } from './quiet-hours.js';
@@ -45,21 +45,21 @@ export class SubscriptionService {
     this.repo = new SubscriptionRepo(db);
   }
 
-  get(platform: Platform, chatId: string): Subscription | undefined {
-    return this.repo.get(platform, chatId);
+  async get(platform: Platform, chatId: string): Promise<Subscription | undefined> {
+    return await this.repo.get(platform, chatId);
   }
 
-  byId(id: number): Subscription | undefined {
-    return this.repo.byId(id);
+  async byId(id: number): Promise<Subscription | undefined> {
+    return await this.repo.byId(id);
   }
 
-  list(): Subscription[] {
-    return this.repo.list();
+  async list(): Promise<Subscription[]> {
+    return await this.repo.list();
   }
 
   /** Active subscriptions with alerts on. */
-  alerting(): Subscription[] {
-    return this.repo.alerting();
+  async alerting(): Promise<Subscription[]> {
+    return await this.repo.alerting();
   }
 
   topics(): { id: string; name: string }[] {
@@ -77,43 +77,43 @@ export class SubscriptionService {
   }
 
   /** Subscribes a chat (creating it with the defaults) to a topic; reactivates a stopped one. */
-  subscribe(platform: Platform, chatId: string, topicQuery?: string, chatTitle?: string): { subscription: Subscription; created: boolean; topic: string } {
+  async subscribe(platform: Platform, chatId: string, topicQuery?: string, chatTitle?: string): Promise<{ subscription: Subscription; created: boolean; topic: string }> {
     const topic = this.resolveTopic(topicQuery);
     const now = this.clock();
-    const existing = this.get(platform, chatId);
+    const existing = await this.get(platform, chatId);
     if (!existing) {
       const { digest } = this.config;
       const schedule = parseSchedule(digest.schedule);
-      this.repo.insert({ platform, chatId, chatTitle: chatTitle ?? null, topics: [topic], schedule: schedule.text, timezone: digest.timezone, maxStories: digest.maxStories, nextDueAt: nextRun(schedule, digest.timezone, now), now });
-      return { subscription: this.get(platform, chatId)!, created: true, topic };
+      await this.repo.insert({ platform, chatId, chatTitle: chatTitle ?? null, topics: [topic], schedule: schedule.text, timezone: digest.timezone, maxStories: digest.maxStories, nextDueAt: nextRun(schedule, digest.timezone, now), now });
+      return { subscription: (await this.get(platform, chatId))!, created: true, topic };
     }
     const topics = existing.topics.includes(topic) ? existing.topics : [...existing.topics, topic];
     const next = existing.active ? existing.nextDueAt : nextRun(parseSchedule(existing.schedule), existing.timezone, now);
-    this.repo.reactivate(existing.id, topics, next, chatTitle ?? null, now);
-    return { subscription: this.get(platform, chatId)!, created: false, topic };
+    await this.repo.reactivate(existing.id, topics, next, chatTitle ?? null, now);
+    return { subscription: (await this.get(platform, chatId))!, created: false, topic };
   }
 
   /** Removes one topic, or everything (`all` or no topic): the subscription is stopped. */
-  unsubscribe(platform: Platform, chatId: string, topicQuery?: string): { subscription?: Subscription; stopped: boolean } {
-    const sub = this.require(platform, chatId);
+  async unsubscribe(platform: Platform, chatId: string, topicQuery?: string): Promise<{ subscription?: Subscription; stopped: boolean }> {
+    const sub = await this.require(platform, chatId);
     const now = this.clock();
     if (!topicQuery || topicQuery.toLowerCase() === 'all') {
-      this.repo.deactivate(sub.id, 'unsubscribed', now);
-      return { subscription: this.byId(sub.id), stopped: true };
+      await this.repo.deactivate(sub.id, 'unsubscribed', now);
+      return { subscription: await this.byId(sub.id), stopped: true };
     }
     const topic = this.resolveTopic(topicQuery);
     if (!sub.topics.includes(topic)) throw new CommandError(`This chat is not subscribed to ${topic}. Subscribed: ${sub.topics.join(', ') || 'nothing'}.`);
     const topics = sub.topics.filter((t) => t !== topic);
-    this.repo.setTopics(sub.id, topics, now);
+    await this.repo.setTopics(sub.id, topics, now);
     if (!topics.length) {
-      this.repo.deactivate(sub.id, 'unsubscribed', now);
-      return { subscription: this.byId(sub.id), stopped: true };
+      await this.repo.deactivate(sub.id, 'unsubscribed', now);
+      return { subscription: await this.byId(sub.id), stopped: true };
     }
-    return { subscription: this.byId(sub.id), stopped: false };
+    return { subscription: await this.byId(sub.id), stopped: false };
   }
 
-  setSchedule(platform: Platform, chatId: string, text: string): Subscription {
-    const sub = this.require(platform, chatId);
+  async setSchedule(platform: Platform, chatId: string, text: string): Promise<Subscription> {
+    const sub = await this.require(platform, chatId);
     if (!text.trim()) throw new CommandError(`Give a schedule: ${SCHEDULE_HELP}. Example: schedule daily 08:00`);
     let schedule;
     try {
@@ -123,60 +123,60 @@ export class SubscriptionService {
       if (err instanceof ScheduleError) throw new CommandError(`${err.message}. Example: schedule daily 08:00`);
       throw err;
     }
-    this.repo.setSchedule(sub.id, schedule.text, nextRun(schedule, sub.timezone, this.clock()), this.clock());
-    return this.byId(sub.id)!;
+    await this.repo.setSchedule(sub.id, schedule.text, nextRun(schedule, sub.timezone, this.clock()), this.clock());
+    return (await this.byId(sub.id))!;
   }
 
-  setTimezone(platform: Platform, chatId: string, tz: string): Subscription {
-    const sub = this.require(platform, chatId);
+  async setTimezone(platform: Platform, chatId: string, tz: string): Promise<Subscription> {
+    const sub = await this.require(platform, chatId);
     const zone = tz.trim();
     if (!zone || !isValidTimeZone(zone)) throw new CommandError(`"${zone}" is not a time zone; use an IANA name such as Europe/Kyiv or America/New_York.`);
-    this.repo.setTimezone(sub.id, zone, nextRun(parseSchedule(sub.schedule), zone, this.clock()), this.clock());
-    return this.byId(sub.id)!;
+    await this.repo.setTimezone(sub.id, zone, nextRun(parseSchedule(sub.schedule), zone, this.clock()), this.clock());
+    return (await this.byId(sub.id))!;
   }
 
   /**
    * `alerts 3 [skip-digest|mark]` or `alerts off`: a story is sent as soon as that many outlets
    * report it. Alerted stories are marked in the digest, or left out of it with `skip-digest`.
    */
-  setAlerts(platform: Platform, chatId: string, text: string): Subscription {
-    const sub = this.require(platform, chatId);
+  async setAlerts(platform: Platform, chatId: string, text: string): Promise<Subscription> {
+    const sub = await this.require(platform, chatId);
     const usage = `Usage: alerts N [skip-digest] (1–${MAX_ALERT_THRESHOLD} outlets) or alerts off, e.g. alerts 3`;
     const [first = '', option, ...extra] = text.trim().toLowerCase().split(/\s+/).filter(Boolean);
     if (first === 'off') {
       if (option) throw new CommandError(usage);
-      this.repo.setAlerts(sub.id, null, false, this.clock());
-      return this.byId(sub.id)!;
+      await this.repo.setAlerts(sub.id, null, false, this.clock());
+      return (await this.byId(sub.id))!;
     }
     const n = /^\d{1,3}$/.test(first) ? Number(first) : NaN;
     if (!(n >= 1 && n <= MAX_ALERT_THRESHOLD) || extra.length || (option && !['skip-digest', 'mark'].includes(option))) throw new CommandError(usage);
-    this.repo.setAlerts(sub.id, n, option === 'skip-digest', this.clock());
-    return this.byId(sub.id)!;
+    await this.repo.setAlerts(sub.id, n, option === 'skip-digest', this.clock());
+    return (await this.byId(sub.id))!;
   }
 
   /** `quiet 22:00-07:00 [wait|silent]` or `quiet off`, in the subscription's time zone. */
-  setQuiet(platform: Platform, chatId: string, text: string): Subscription {
-    const sub = this.require(platform, chatId);
+  async setQuiet(platform: Platform, chatId: string, text: string): Promise<Subscription> {
+    const sub = await this.require(platform, chatId);
     const usage = 'Usage: quiet HH:MM-HH:MM [wait|silent] or quiet off, e.g. quiet 22:00-07:00 (wait: alerts come when quiet hours end; silent: they come without a sound)';
     const words = text.trim().split(/\s+/).filter(Boolean);
     if (words.length === 1 && words[0]!.toLowerCase() === 'off') {
-      this.repo.setQuiet(sub.id, null, this.clock());
-      return this.byId(sub.id)!;
+      await this.repo.setQuiet(sub.id, null, this.clock());
+      return (await this.byId(sub.id))!;
     }
     const mode = (words[1] ?? 'wait').toLowerCase();
     const range = words[0] ? parseQuietRange(words[0]) : undefined;
     if (!range || words.length > 2 || (mode !== 'wait' && mode !== 'silent')) throw new CommandError(usage);
-    this.repo.setQuiet(sub.id, { ...range, mode }, this.clock());
-    return this.byId(sub.id)!;
+    await this.repo.setQuiet(sub.id, { ...range, mode }, this.clock());
+    return (await this.byId(sub.id))!;
   }
 
-  filters(subscriptionId: number): FilterRow[] {
-    return this.repo.filters(subscriptionId);
+  async filters(subscriptionId: number): Promise<FilterRow[]> {
+    return await this.repo.filters(subscriptionId);
   }
 
   /** `filter add -word` (leave out stories with it) or `+word` (only stories with it). */
-  addFilter(platform: Platform, chatId: string, text: string): FilterRow {
-    const sub = this.require(platform, chatId);
+  async addFilter(platform: Platform, chatId: string, text: string): Promise<FilterRow> {
+    const sub = await this.require(platform, chatId);
     const raw = text.trim().replace(/\s+/g, ' ');
     const sign = raw[0];
     const term = raw.slice(1).trim();
@@ -184,38 +184,38 @@ export class SubscriptionService {
     if (term.length > MAX_FILTER_CHARS) throw new CommandError(`A filter may have at most ${MAX_FILTER_CHARS} characters (this one has ${term.length}).`);
     if (!/[\p{L}\p{N}]/u.test(term)) throw new CommandError('A filter needs at least one letter or digit.');
     const kind = sign === '+' ? 'include' : 'exclude';
-    const existing = this.repo.filters(sub.id);
+    const existing = await this.repo.filters(sub.id);
     if (existing.some((f) => f.kind === kind && foldForFilter(f.term) === foldForFilter(term))) throw new CommandError(`You already have the filter ${sign}${term}.`);
     if (existing.length >= MAX_FILTERS) throw new CommandError(`This chat has ${MAX_FILTERS} filters, the most it may have: remove one (filter remove ${existing[0]!.kind === 'include' ? '+' : '-'}${existing[0]!.term}) or clear them (filter clear).`);
-    this.repo.addFilter(sub.id, kind, term, this.clock());
+    await this.repo.addFilter(sub.id, kind, term, this.clock());
     return { kind, term };
   }
 
   /** `filter remove -word`; CommandError when there is no such filter. */
-  removeFilter(platform: Platform, chatId: string, text: string): FilterRow {
-    const sub = this.require(platform, chatId);
+  async removeFilter(platform: Platform, chatId: string, text: string): Promise<FilterRow> {
+    const sub = await this.require(platform, chatId);
     const raw = text.trim().replace(/\s+/g, ' ');
     const kind = raw[0] === '+' ? 'include' : raw[0] === '-' ? 'exclude' : undefined;
     const term = raw.slice(1).trim();
-    const found = this.repo.filters(sub.id).find((f) => f.kind === kind && foldForFilter(f.term) === foldForFilter(term));
+    const found = (await this.repo.filters(sub.id)).find((f) => f.kind === kind && foldForFilter(f.term) === foldForFilter(term));
     if (!kind || !found) throw new CommandError(`No filter ${raw || '(none given)'} here. See them with: filter list`);
-    this.repo.removeFilter(sub.id, found.kind, found.term);
+    await this.repo.removeFilter(sub.id, found.kind, found.term);
     return found;
   }
 
-  clearFilters(platform: Platform, chatId: string): number {
-    return this.repo.clearFilters(this.require(platform, chatId).id);
+  async clearFilters(platform: Platform, chatId: string): Promise<number> {
+    return this.repo.clearFilters((await this.require(platform, chatId)).id);
   }
 
   /** Stops delivery for a reason the platform gave (blocked, chat not found…). */
-  deactivate(id: number, reason: string): void {
-    this.repo.deactivate(id, reason, this.clock());
+  async deactivate(id: number, reason: string): Promise<void> {
+    await this.repo.deactivate(id, reason, this.clock());
   }
 
-  describe(sub: Subscription): string {
+  async describe(sub: Subscription): Promise<string> {
     const names = sub.topics.map((id) => this.config.topics.find((t) => t.id === id)?.name ?? id);
     const next = sub.active && sub.nextDueAt ? new Date(sub.nextDueAt).toLocaleString('en-GB', { timeZone: sub.timezone, dateStyle: 'medium', timeStyle: 'short' }) : null;
-    const filters = this.repo.filters(sub.id);
+    const filters = await this.repo.filters(sub.id);
     return [
       `Topics: ${names.join(', ') || 'none'}`,
       `Schedule: ${sub.schedule} (${sub.timezone})${next ? `, next digest ${next}` : ''}`,
@@ -227,8 +227,8 @@ export class SubscriptionService {
     ].join('\n');
   }
 
-  private require(platform: Platform, chatId: string): Subscription {
-    const sub = this.get(platform, chatId);
+  private async require(platform: Platform, chatId: string): Promise<Subscription> {
+    const sub = await this.get(platform, chatId);
     if (!sub) throw new CommandError('This chat has no subscription yet. Subscribe first, e.g. subscribe ' + this.config.topics[0]!.id);
     return sub;
   }

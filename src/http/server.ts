@@ -16,7 +16,7 @@ export function createHttpServer(health: HealthMonitor, metrics: Metrics, extra:
       for (const route of extra) if (await route(req, res)) return;
       const url = new URL(req.url ?? '/', 'http://localhost');
       if (req.method === 'GET' && url.pathname === '/healthz') {
-        const body = health.report();
+        const body = await health.report();
         const status = body.status === 'ok' ? 200 : 503;
         res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
         return;

@@ -1,5 +1,7 @@
 import pLimit from 'p-limit';
-import type { DB } from '../db/open.js';
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+import type { DB } from '../db/store.js';
 import { FeedRepo, type FeedRow } from '../db/feeds.js';
 import { ArticleRepo } from '../db/articles.js';
 import type { Logger } from '../logger.js';
@@ -10,7 +12,7 @@ import { fetchResource, type FetchLimits } from './fetch.js';
 import type { AddressPolicy } from './address-policy.js';
 import { isDatabaseError, isLockError, retryOnLock } from '../db/lock-retry.js';
 import type { HealthMonitor } from '../health.js';
-import { normaliseItemResult } from './normalise.js';
+import { normaliseItemResult, type NormalisedItem } from './normalise.js';
 import { parseFeed, type ParsedFeed } from './parse.js';
 
 export interface PollOptions {
@@ -24,6 +26,8 @@ export interface PollOptions {
   deadlineMs?: number;
   /** The parse step (tests put a step that never settles here). */
   parse?: (text: string, options?: { baseUrl?: string }) => Promise<{ feed: ParsedFeed; repaired: boolean }>;
+  /** The name this process's feed leases carry (default: host, pid and a random token). */
+  owner?: string;
 }
 
 /** Items of one answer that were not read, by reason ("no link", the parser's reason…). */
@@ -78,13 +82,14 @@ interface Run {
  */
 export class Poller {
   private readonly feeds: FeedRepo;
-  private readonly articles: ArticleRepo;
   private readonly inFlight = new Map<number, Run>();
   private readonly limit;
   private readonly parse: (text: string, options?: { baseUrl?: string }) => Promise<{ feed: ParsedFeed; repaired: boolean }>;
   /** Bumped by cutAll(): polls queued before it are not started. */
   private generation = 0;
   readonly deadlineMs: number;
+  /** Whose feed leases are this process's. */
+  readonly owner: string;
 
   constructor(
     private readonly db: DB,
@@ -95,29 +100,78 @@ export class Poller {
     private readonly health?: HealthMonitor,
   ) {
     this.feeds = new FeedRepo(db);
-    this.articles = new ArticleRepo(db);
     this.limit = pLimit(options.concurrency);
     this.parse = options.parse ?? parseFeed;
     this.deadlineMs = options.deadlineMs ?? feedDeadlineMs(options.limits);
+    this.owner = options.owner ?? `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   }
 
-  /** Polls the given feeds (default: all) and resolves when every one has finished or was cut off. */
-  pollAll(feeds: FeedRow[] = this.feeds.active(), onDone?: (result: FeedPollResult, done: number, total: number) => void): Promise<FeedPollResult[]> {
+  /** A feed leased for a poll is another worker's to take only after this (a worker that died mid-poll). */
+  private get leaseMs(): number {
+    return this.deadlineMs * 2;
+  }
+
+  /**
+   * Polls the given feeds (default: all active ones) and resolves when every one has finished
+   * or was cut off. Each is leased first: a feed another worker is polling right now is left to
+   * it (reported as skipped).
+   */
+  async pollAll(feeds?: FeedRow[], onDone?: (result: FeedPollResult, done: number, total: number) => void): Promise<FeedPollResult[]> {
+    const list = feeds ?? (await this.feeds.active());
     const generation = this.generation;
+    const now = this.clock();
+    const claimed = new Set(list.length ? (await this.feeds.claim(this.owner, now, now + this.leaseMs, list.length, list.map((f) => f.id))).map((f) => f.id) : []);
     let done = 0;
     return Promise.all(
-      feeds.map((f) =>
-        this.limit(() => (generation === this.generation ? this.pollOne(f) : Promise.resolve({ ...baseResult(f), error: 'not polled: the worker is stopping' }))).then((r) => {
-          onDone?.(r, ++done, feeds.length);
+      list.map((f) =>
+        this.limit(() => {
+          if (generation !== this.generation) return this.release({ ...baseResult(f), error: 'not polled: the worker is stopping' });
+          if (!claimed.has(f.id)) return Promise.resolve({ ...baseResult(f), error: 'not polled: another worker is polling it now' });
+          return this.pollOne(f);
+        }).then((r) => {
+          onDone?.(r, ++done, list.length);
           return r;
         }),
       ),
     );
   }
 
-  /** Polls the feeds whose next poll time has come. */
-  pollDue(): Promise<FeedPollResult[]> {
-    return this.pollAll(this.feeds.due(this.clock()).filter((f) => !this.inFlight.has(f.id)));
+  /**
+   * Polls the feeds whose next poll time has come, taking them a few at a time as polls finish
+   * (as many as may run at once): several workers on one database share the due feeds this way,
+   * each taking the next ones no other holds.
+   */
+  async pollDue(): Promise<FeedPollResult[]> {
+    const generation = this.generation;
+    const results: FeedPollResult[] = [];
+    const running = new Set<Promise<void>>();
+    for (;;) {
+      const free = this.options.concurrency - running.size;
+      let claimed: FeedRow[] = [];
+      if (free > 0 && generation === this.generation) {
+        const now = this.clock();
+        claimed = (await this.feeds.claim(this.owner, now, now + this.leaseMs, free)).filter((f) => !this.inFlight.has(f.id));
+      }
+      for (const f of claimed) {
+        const p: Promise<void> = this.pollOne(f).then(
+          (r) => {
+            results.push(r);
+            running.delete(p);
+          },
+          () => void running.delete(p),
+        );
+        running.add(p);
+      }
+      if (!running.size) break;
+      await Promise.race(running);
+    }
+    return results;
+  }
+
+  /** Gives the lease of a feed not polled back at once (else others wait for it to run out). */
+  private async release(result: FeedPollResult): Promise<FeedPollResult> {
+    await this.feeds.release(result.feedId, this.owner).catch(() => undefined);
+    return result;
   }
 
   get busy(): boolean {
@@ -136,8 +190,16 @@ export class Poller {
   }
 
   async pollOne(feed: FeedRow): Promise<FeedPollResult> {
+    if (this.inFlight.has(feed.id)) return baseResult(feed);
+    const result = await this.pollOnce(feed);
+    // Not polled to the end (stopping, removed, the database busy): the lease goes back at once,
+    // so the next poll (by this worker or another) need not wait for it to run out.
+    if (result.status === 'skipped') await this.release(result);
+    return result;
+  }
+
+  private async pollOnce(feed: FeedRow): Promise<FeedPollResult> {
     const base = baseResult(feed);
-    if (this.inFlight.has(feed.id)) return base;
     const started = performance.now();
     let timer: NodeJS.Timeout | undefined;
     let stop!: () => void;
@@ -192,8 +254,8 @@ export class Poller {
       if (run.cut) return cutResult();
       const now = this.clock();
       if (res.status === 'not-modified') {
-        await retryOnLock(() => {
-          if (!run.cut) this.feeds.recordSuccess(feed.id, { status: 'not-modified', now, nextPollAt: now + interval });
+        await retryOnLock(async () => {
+          if (!run.cut) await this.feeds.recordSuccess(feed.id, { status: 'not-modified', now, nextPollAt: now + interval });
         });
         if (run.cut) return cutResult();
         this.metrics?.polls.inc({ result: 'not-modified' });
@@ -212,45 +274,49 @@ export class Poller {
       // IMMEDIATE: the write lock is taken first, so a second process makes this wait (and retry),
       // never fail half-way with a stale snapshot.
       let removed = false;
-      const store = this.db.transaction(() => {
-        // Cut off while it waited for the lock: the feed is already recorded as failed.
-        if (run.cut) return;
-        // Removed (by the CLI, another process) while it was being fetched: nothing to store.
-        if (!this.feeds.byId(feed.id)) return void (removed = true);
-        result.items = 0;
-        result.newIds = [];
-        result.updatedIds = [];
-        const skipped = new SkipCounter(parserSkips(parsed));
-        for (const item of items.slice(0, MAX_ITEMS)) {
-          // One item that cannot be read is skipped and counted (with normalise's reason), never the feed.
-          let r: ReturnType<typeof normaliseItemResult>;
-          try {
-            r = normaliseItemResult(item, res.url, now);
-          } catch (err) {
-            r = { skipped: `unreadable item: ${(err as Error).message ?? String(err)}` };
+      const store = () =>
+        this.db.transaction(async (tx) => {
+          // Cut off while it waited for the lock: the feed is already recorded as failed.
+          if (run.cut) return;
+          const feeds = new FeedRepo(tx);
+          // Removed (by the CLI, another process) while it was being fetched: nothing to store.
+          if (!(await feeds.byId(feed.id))) return void (removed = true);
+          result.items = 0;
+          result.newIds = [];
+          result.updatedIds = [];
+          const skipped = new SkipCounter(parserSkips(parsed));
+          const normalised: NormalisedItem[] = [];
+          for (const item of items.slice(0, MAX_ITEMS)) {
+            // One item that cannot be read is skipped and counted (with normalise's reason), never the feed.
+            let r: ReturnType<typeof normaliseItemResult>;
+            try {
+              r = normaliseItemResult(item, res.url, now);
+            } catch (err) {
+              r = { skipped: `unreadable item: ${(err as Error).message ?? String(err)}` };
+            }
+            if ('skipped' in r) {
+              skipped.add(oneLine(r.skipped));
+              continue;
+            }
+            normalised.push(r.item);
           }
-          if ('skipped' in r) {
-            skipped.add(oneLine(r.skipped));
-            continue;
+          result.items = normalised.length;
+          for (const { id, outcome } of await new ArticleRepo(tx).upsertMany(feed.id, normalised, now, feedSource)) {
+            if (outcome === 'new') result.newIds.push(id);
+            else if (outcome === 'updated') result.updatedIds.push(id);
           }
-          const normalised = r.item;
-          result.items++;
-          const { id, outcome } = this.articles.upsert(feed.id, normalised, now, feedSource);
-          if (outcome === 'new') result.newIds.push(id);
-          else if (outcome === 'updated') result.updatedIds.push(id);
-        }
-        if (skipped.count) result.skipped = skipped.value();
-        this.feeds.recordSuccess(feed.id, {
-          status: 'ok',
-          etag: res.etag,
-          lastModified: res.lastModified,
-          title: parsedTitle || undefined,
-          now,
-          nextPollAt: now + interval,
-          skipped: { count: skipped.count, reason: skipped.count ? describeSkipped(skipped.value()) : null },
+          if (skipped.count) result.skipped = skipped.value();
+          await feeds.recordSuccess(feed.id, {
+            status: 'ok',
+            etag: res.etag,
+            lastModified: res.lastModified,
+            title: parsedTitle || undefined,
+            now,
+            nextPollAt: now + interval,
+            skipped: { count: skipped.count, reason: skipped.count ? describeSkipped(skipped.value()) : null },
+          });
         });
-      });
-      await retryOnLock(() => store.immediate());
+      await retryOnLock(store);
       if (run.cut) return cutResult();
       this.health?.writeSucceeded();
       if (removed) {

@@ -111,6 +111,11 @@ export class StoryClusterer {
     return this.stories.size;
   }
 
+  /** The ids of the stories held (those an article may still join or be compared with). */
+  storyIds(): number[] {
+    return [...this.stories.keys()];
+  }
+
   /** Places a document; returns its story and what put it there. */
   add(doc: ClusterDoc, f: DocFeatures = docFeatures(doc)): Assignment {
     if (f.publishedAt !== undefined) this.evict(f.publishedAt);

@@ -78,9 +78,9 @@ class WebSite {
       // Another route may take a POST here (a Telegram webhook at "/"); the server answers 404 otherwise.
       if (!get) return false;
       if (route.kind === 'style') send(res, 200, 'text/css; charset=utf-8', STYLE_CSS, { 'cache-control': 'public, max-age=3600' });
-      else if (route.kind === 'topic') this.topicPage(res, url, route.id);
-      else if (route.kind === 'story') this.storyPage(res, url, route.id);
-      else this.feed(req, res, route.id, route.kind);
+      else if (route.kind === 'topic') await this.topicPage(res, url, route.id);
+      else if (route.kind === 'story') await this.storyPage(res, url, route.id);
+      else await this.feed(req, res, route.id, route.kind);
     } catch (err) {
       if (!(err instanceof BadRequest)) throw err;
       send(res, 400, HTML, messagePage(ctx, 'Bad request', err.message));
@@ -121,7 +121,7 @@ class WebSite {
     return ms;
   }
 
-  private topicPage(res: http.ServerResponse, url: URL, topicId: string): void {
+  private async topicPage(res: http.ServerResponse, url: URL, topicId: string): Promise<void> {
     const ctx = this.context(url.searchParams.get('tz'));
     const topic = this.topics.find((t) => t.id === topicId);
     if (!topic) return this.notFound(res, ctx, `no topic "${topicId}"`);
@@ -132,20 +132,20 @@ class WebSite {
     // Without ?day=, the day of the latest story: the page is never empty while stories exist.
     let day = url.searchParams.get('day');
     if (!day) {
-      const latest = this.repo.latestBefore(topic.id, Number.MAX_SAFE_INTEGER);
+      const latest = await this.repo.latestBefore(topic.id, Number.MAX_SAFE_INTEGER);
       day = latest === null ? null : dayOf(latest, ctx.zone);
     }
     const bounds = day ? dayBounds(day, ctx.zone) : null;
-    const total = bounds ? this.repo.countBetween(topic.id, bounds.from, bounds.to) : 0;
+    const total = bounds ? await this.repo.countBetween(topic.id, bounds.from, bounds.to) : 0;
     const pages = Math.max(1, Math.ceil(total / perPage));
     const page = Math.min(Number(pageParam), pages);
-    const rows = bounds ? this.repo.storiesBetween(topic.id, bounds.from, bounds.to, perPage, (page - 1) * perPage) : [];
-    const prev = bounds ? this.repo.latestBefore(topic.id, bounds.from) : null;
-    const next = bounds ? this.repo.earliestFrom(topic.id, bounds.to) : null;
+    const rows = bounds ? await this.repo.storiesBetween(topic.id, bounds.from, bounds.to, perPage, (page - 1) * perPage) : [];
+    const prev = bounds ? await this.repo.latestBefore(topic.id, bounds.from) : null;
+    const next = bounds ? await this.repo.earliestFrom(topic.id, bounds.to) : null;
     const body = topicPage(ctx, {
       topic,
       day,
-      stories: storyViews(rows, this.repo.members(rows.map((s) => s.id)), since),
+      stories: storyViews(rows, await this.repo.members(rows.map((s) => s.id)), since),
       total,
       page,
       pages,
@@ -156,16 +156,16 @@ class WebSite {
     send(res, 200, HTML, body, { 'cache-control': 'no-cache' });
   }
 
-  private storyPage(res: http.ServerResponse, url: URL, id: number): void {
+  private async storyPage(res: http.ServerResponse, url: URL, id: number): Promise<void> {
     const ctx = this.context(url.searchParams.get('tz'));
-    const story = this.repo.story(id);
+    const story = await this.repo.story(id);
     if (!story) return this.notFound(res, ctx, `no story ${id}`);
     // A story folded into another lives on there: old links (digests, feeds) follow it.
     if (story.mergedInto !== null) return redirect(res, 301, `${this.prefix}/stories/${story.mergedInto}${url.search}`);
-    const members = this.repo.members([id]);
+    const members = await this.repo.members([id]);
     const [view] = storyViews([story], members, this.since(url));
     const topicName = this.topics.find((t) => t.id === story.topicId)?.name ?? story.topicId;
-    const earlier = this.stories.earlierInThread(id, 3).map((s) => ({ id: s.id, title: s.title }));
+    const earlier = (await this.stories.earlierInThread(id, 3)).map((s) => ({ id: s.id, title: s.title }));
     send(res, 200, HTML, storyPage(ctx, { story: view!, topicName, members, earlier, since: this.since(url) }), { 'cache-control': 'no-cache' });
   }
 
@@ -176,12 +176,12 @@ class WebSite {
     return `http://${host}`;
   }
 
-  private feed(req: http.IncomingMessage, res: http.ServerResponse, topicId: string, format: 'atom' | 'json'): void {
+  private async feed(req: http.IncomingMessage, res: http.ServerResponse, topicId: string, format: 'atom' | 'json'): Promise<void> {
     const topic = this.topics.find((t) => t.id === topicId);
     if (!topic) return this.notFound(res, this.context(null), `no topic "${topicId}"`);
-    const rows = this.repo.changedLast(topic.id, this.app.config.web.feedEntries);
+    const rows = await this.repo.changedLast(topic.id, this.app.config.web.feedEntries);
     // Nothing is "new" in a feed entry: a reader compares `updated` itself.
-    const stories = storyViews(rows, this.repo.members(rows.map((s) => s.id)), Number.MAX_SAFE_INTEGER);
+    const stories = storyViews(rows, await this.repo.members(rows.map((s) => s.id)), Number.MAX_SAFE_INTEGER);
     const input = { topic, base: this.base(req), stories };
     const body = format === 'atom' ? atomFeed(input) : jsonFeed(input);
     const etag = etagOf(body);
@@ -215,7 +215,7 @@ class WebSite {
       return send(res, 401, HTML, loginPage(ctx, 'The operator pages need the admin token.'), { 'www-authenticate': 'Bearer realm="news-digest"', ...noStore });
     }
     const retry = /^\/outbox\/(\d{1,15})\/retry$/.exec(action);
-    if (retry && post) return redirect(res, 303, `${this.prefix}/admin?${this.retry(Number(retry[1]))}#outbox`);
+    if (retry && post) return redirect(res, 303, `${this.prefix}/admin?${await this.retry(Number(retry[1]))}#outbox`);
     if (action !== '' || !(req.method === 'GET' || req.method === 'HEAD')) {
       return send(res, action === '' || retry || action === '/logout' ? 405 : 404, HTML, messagePage(ctx, 'Not here', 'see /admin'), noStore);
     }
@@ -228,19 +228,19 @@ class WebSite {
         ? `Digest ${refused} was not queued: it is no longer dead or failed, or its subscription is stopped.`
         : null;
     const body = adminPage(ctx, {
-      feeds: this.repo.feedHealth(now - HEALTH_DAYS * DAY_MS),
+      feeds: await this.repo.feedHealth(now - HEALTH_DAYS * DAY_MS),
       days: HEALTH_DAYS,
-      subscriptions: this.repo.subscriptions(),
-      outbox: this.outbox.undelivered(),
+      subscriptions: await this.repo.subscriptions(),
+      outbox: await this.outbox.undelivered(),
       notice,
     });
     send(res, 200, HTML, body, noStore);
   }
 
   /** "Retry now": queues a dead or failed digest of an active subscription again, as `outbox resend` does. */
-  private retry(id: number): string {
-    const digest = this.outbox.undelivered().find((d) => d.id === id);
-    const ok = digest !== undefined && digest.subscriptionActive && this.outbox.immediate(() => this.outbox.requeue(id, this.app.clock()));
+  private async retry(id: number): Promise<string> {
+    const digest = (await this.outbox.undelivered()).find((d) => d.id === id);
+    const ok = digest !== undefined && digest.subscriptionActive && (await this.outbox.requeue(id, this.app.clock()));
     return ok ? `retried=${id}` : `refused=${id}`;
   }
 

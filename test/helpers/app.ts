@@ -38,20 +38,22 @@ export function writeConfig(dir: string, overrides: Record<string, unknown> = {}
   return file;
 }
 
-export function testApp(overrides: Record<string, unknown> = {}, clock?: () => number): { app: App; dir: string; cleanup(): void } {
+export async function testApp(overrides: Record<string, unknown> = {}, clock?: () => number): Promise<{ app: App; dir: string; cleanup(): Promise<void> }> {
   const { dir, cleanup } = tempDir();
   const file = writeConfig(dir, overrides);
-  const app = createApp(loadConfig(file, {}), silentLogger, clock ? { clock } : {});
+  const app = await createApp(loadConfig(file, {}), silentLogger, clock ? { clock } : {});
   return {
     app,
     dir,
-    cleanup: () => {
-      try {
-        app.close();
-      } catch {
-        /* already closed */
-      }
+    cleanup: async () => {
+      await app.close().catch(() => undefined);
       cleanup();
     },
   };
+}
+
+/** The SQLite handle of an app's database, for raw reads and writes in tests (SQLite tests only). */
+export function sqliteOf(app: App): import('better-sqlite3').Database {
+  if (!app.db.sqlite) throw new Error('this test reads SQLite directly');
+  return app.db.sqlite;
 }

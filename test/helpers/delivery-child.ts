@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { TelegramAdapter } from '../../src/adapters/telegram/bot.js';
 import { loadConfig } from '../../src/config/load.js';
-import { openDatabase } from '../../src/db/open.js';
+import { Store } from '../../src/db/store.js';
 import { Sender } from '../../src/delivery/sender.js';
 import type { DeliveryAdapter } from '../../src/delivery/types.js';
 import { SubscriptionService, type Platform } from '../../src/digest/subscriptions.js';
@@ -20,16 +20,16 @@ const config = loadConfig(path.join(ROOT, 'config/demo.yaml'), {});
 process.stdout.write('loaded\n');
 await new Promise((resolve) => process.stdin.once('data', resolve));
 process.stdin.destroy();
-const db = openDatabase(dbPath);
+const db = await Store.open(dbPath);
 const subscriptions = new SubscriptionService(db, config);
 const onlySends = { digestNow: () => Promise.reject(new Error('this process only sends the outbox')) };
 const adapters = new Map<Platform, DeliveryAdapter>([['telegram', new TelegramAdapter({ token: '1:KILL', apiRoot }, subscriptions, onlySends, silentLogger)]]);
 const concurrency = process.env.SEND_CONCURRENCY ? Number(process.env.SEND_CONCURRENCY) : undefined;
 const sender = new Sender(db, adapters, subscriptions, silentLogger, undefined, concurrency ? { concurrency } : {});
-const left = db.prepare("SELECT count(*) FROM digests WHERE status IN ('pending', 'sending')").pluck();
-while ((left.get() as number) > 0) {
+const left = async () => Number((await db.k.selectFrom('digests').select((eb) => eb.fn.countAll().as('n')).where('status', 'in', ['pending', 'sending']).executeTakeFirstOrThrow()).n);
+while ((await left()) > 0) {
   const report = await sender.runOnce();
   // Nothing this process may send yet (another's lease): look again shortly rather than spin.
   if (report.sent + report.retrying + report.failed + report.dead === 0) await new Promise((r) => setTimeout(r, 100));
 }
-db.close();
+await db.close();

@@ -17,20 +17,16 @@ export class VirtualClock {
  * An app on the demo feeds (the seed stories) with a database in a temp dir, polled once, so
  * digests have real stories in them.
  */
-export async function demoApp(vc: VirtualClock, dbPath?: string, owner?: string): Promise<{ app: App; dir: string; cleanup(): void }> {
+export async function demoApp(vc: VirtualClock, dbPath?: string, owner?: string): Promise<{ app: App; dir: string; cleanup(): Promise<void> }> {
   const tmp = dbPath ? { dir: path.dirname(dbPath), cleanup: () => undefined } : tempDir();
   const config = loadConfig(path.join(ROOT, 'config/demo.yaml'), {});
-  const app = createApp(config, silentLogger, { dbPath: dbPath ?? path.join(tmp.dir, 'delivery.db'), clock: vc.clock, sleep: vc.sleep, owner });
+  const app = await createApp(config, silentLogger, { dbPath: dbPath ?? path.join(tmp.dir, 'delivery.db'), clock: vc.clock, sleep: vc.sleep, owner });
   if (!dbPath) await app.pipeline.poll();
   return {
     app,
     dir: tmp.dir,
-    cleanup: () => {
-      try {
-        app.close();
-      } catch {
-        /* closed */
-      }
+    cleanup: async () => {
+      await app.close().catch(() => undefined);
       tmp.cleanup();
     },
   };

@@ -1,5 +1,7 @@
-import type { DB } from '../../src/db/open.js';
+import type { DB } from '../../src/db/store.js';
 import { StoryRepo } from '../../src/db/stories.js';
+import { FeedRepo } from '../../src/db/feeds.js';
+import { ArticleRepo } from '../../src/db/articles.js';
 
 let seq = 0;
 
@@ -20,29 +22,32 @@ export class StoryGrower {
   }
 
   /** A new story with its first report by `outlet`. */
-  create(title: string, summary: string, outlet: string): number {
+  async create(title: string, summary: string, outlet: string): Promise<number> {
     const now = this.clock();
-    const id = this.stories.create(this.topic, title, now, now);
-    this.stories.setSummary(id, title, summary, now);
-    this.report(id, outlet, title);
-    return id;
+    const [id] = await this.stories.reserveIds(1);
+    await this.stories.create(id!, this.topic, title, now, now);
+    await this.stories.setSummary(id!, title, summary, now);
+    await this.report(id!, outlet, title);
+    return id!;
   }
 
   /** `outlet` reports the story now. */
-  report(storyId: number, outlet: string, title?: string): void {
+  async report(storyId: number, outlet: string, title?: string): Promise<void> {
     const now = this.clock();
     const slug = /^[\w .-]+$/.test(outlet) ? outlet.toLowerCase().replace(/[^a-z0-9]+/g, '-') : Buffer.from(outlet).toString('hex');
-    this.db.prepare("INSERT INTO feeds (url, title, origin, created_at) VALUES (?, ?, 'user', ?) ON CONFLICT(url) DO NOTHING").run(`https://${slug}.example/feed`, outlet, now);
-    const feedId = this.db.prepare('SELECT id FROM feeds WHERE url = ?').pluck().get(`https://${slug}.example/feed`) as number;
+    const feedUrl = `https://${slug}.example/feed`;
+    const feed = await new FeedRepo(this.db).add(feedUrl, 'user', now, outlet);
     const url = `https://${slug}.example/news/${++seq}`;
-    const story = this.stories.get(storyId)!;
-    const info = this.db
-      .prepare(`INSERT INTO articles (feed_id, url, link, title, description, published_at, first_seen_at, updated_at, content_hash, processed_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-      .run(feedId, url, url, title ?? story.title, story.summary, now, now, now, `h${seq}`, now);
-    this.stories.addMember(storyId, Number(info.lastInsertRowid), 0.9, 'test', now);
-    this.stories.refresh(storyId, now);
+    const story = (await this.stories.get(storyId))!;
+    const { id } = (await new ArticleRepo(this.db).upsertMany(
+      feed.feed.id,
+      [{ guid: null, url, link: url, title: title ?? story.title, description: story.summary, content: '', author: null, source: null, publishedAt: now, contentHash: `h${seq}` }],
+      now,
+    ))[0]!;
+    await new ArticleRepo(this.db).markProcessed([id], now);
+    await this.stories.addMembers([{ storyId, articleId: id, similarity: 0.9, reason: 'test' }], now);
+    await this.stories.refresh([storyId], now);
     // The summary stays as written: refresh only marks it for the summariser, which is not run here.
-    this.stories.setSummary(storyId, story.title, story.summary, now);
+    await this.stories.setSummary(storyId, story.title, story.summary, now);
   }
 }

@@ -49,12 +49,12 @@ export async function seededSite(overrides: Record<string, unknown> = {}): Promi
   }
   const config = writeConfig(dir, { feeds: outlets.map((o, n) => ({ url: server.url(`/${n}.xml`), title: o })), http: { port: 0 }, ...overrides });
   let now = SEEDED_NOW;
-  const app = createApp(loadConfig(config, {}), silentLogger, { clock: () => now });
+  const app = await createApp(loadConfig(config, {}), silentLogger, { clock: () => now });
   const report = await app.pipeline.poll();
   if (report.failedFeeds) throw new Error(`seed: ${report.failedFeeds} feeds failed`);
-  const sweden = new ArticleRepo(app.db).byUrl(link(WEB_ITEMS.at(-1)!))!;
+  const sweden = (await new ArticleRepo(app.db).byUrl(link(WEB_ITEMS.at(-1)!)))!;
   const stories = new StoryRepo(app.db);
-  stories.setSummary(stories.storiesOfArticle(sweden.id)[0]!, INJECTED_TITLE, INJECTED_SUMMARY, SEEDED_NOW);
+  await stories.setSummary((await stories.storiesOfArticle(sweden.id))[0]!, INJECTED_TITLE, INJECTED_SUMMARY, SEEDED_NOW);
   return {
     app,
     server,
@@ -63,7 +63,7 @@ export async function seededSite(overrides: Record<string, unknown> = {}): Promi
     link,
     setNow: (ms) => (now = ms),
     async cleanup() {
-      app.close();
+      await app.close();
       await server.stop();
       cleanup();
     },

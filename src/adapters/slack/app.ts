@@ -102,7 +102,7 @@ export class SlackAdapter implements DeliveryAdapter {
       deferInitialization: true,
     });
     this.app.command('/digest', async ({ command, ack, respond }) => {
-      const reply = this.handle(command.channel_id, command.channel_name, command.text ?? '');
+      const reply = await this.handle(command.channel_id, command.channel_name, command.text ?? '');
       await ack({ response_type: 'ephemeral', text: replyText(reply.text) });
       const followUp = reply.followUp;
       if (!followUp) return;
@@ -195,41 +195,41 @@ export class SlackAdapter implements DeliveryAdapter {
 
   /**
    * One `/digest …` command for a channel: the ephemeral reply, computed at once (subscription
-   * changes are single SQLite writes), and for `now` the digest work to do after acknowledging.
+   * changes are single short writes), and for `now` the digest work to do after acknowledging.
    */
-  handle(channelId: string, channelName: string | undefined, text: string): SlackReply {
+  async handle(channelId: string, channelName: string | undefined, text: string): Promise<SlackReply> {
     const subs = this.subscriptions;
     const [sub = 'help', ...rest] = text.trim().split(/\s+/).filter(Boolean);
     try {
       const arg = commandArgument(rest.join(' '));
       switch (sub.toLowerCase()) {
         case 'subscribe': {
-          const { subscription, topic } = subs.subscribe('slack', channelId, arg || undefined, channelName);
-          return { text: `Subscribed this channel to *${topic}*.\n${subs.describe(subscription)}\nMake sure the bot is in the channel: \`/invite @news-digest\`.` };
+          const { subscription, topic } = await subs.subscribe('slack', channelId, arg || undefined, channelName);
+          return { text: `Subscribed this channel to *${topic}*.\n${await subs.describe(subscription)}\nMake sure the bot is in the channel: \`/invite @news-digest\`.` };
         }
         case 'unsubscribe':
-          return { text: subs.unsubscribe('slack', channelId, arg || undefined).stopped ? 'Unsubscribed: this channel gets no more digests.' : `Removed ${arg}.` };
+          return { text: (await subs.unsubscribe('slack', channelId, arg || undefined)).stopped ? 'Unsubscribed: this channel gets no more digests.' : `Removed ${arg}.` };
         case 'now': {
-          const existing = subs.get('slack', channelId) ?? subs.subscribe('slack', channelId, undefined, channelName).subscription;
+          const existing = (await subs.get('slack', channelId)) ?? (await subs.subscribe('slack', channelId, undefined, channelName)).subscription;
           return { text: 'Preparing the digest for this channel…', followUp: () => this.digestNow(existing.id) };
         }
         case 'schedule':
           if (!arg) throw new CommandError(`Usage: /digest schedule daily 08:00 (or ${SCHEDULE_HELP})`);
-          return { text: `Schedule set.\n${subs.describe(subs.setSchedule('slack', channelId, arg))}` };
+          return { text: `Schedule set.\n${await subs.describe(await subs.setSchedule('slack', channelId, arg))}` };
         case 'timezone':
           if (!arg) throw new CommandError('Usage: /digest timezone Area/City, e.g. /digest timezone Europe/Kyiv');
-          return { text: `Time zone set.\n${subs.describe(subs.setTimezone('slack', channelId, arg))}` };
+          return { text: `Time zone set.\n${await subs.describe(await subs.setTimezone('slack', channelId, arg))}` };
         case 'settings': {
-          const s = subs.get('slack', channelId);
-          return { text: s ? subs.describe(s) : 'This channel has no subscription yet: `/digest subscribe`.' };
+          const s = await subs.get('slack', channelId);
+          return { text: s ? await subs.describe(s) : 'This channel has no subscription yet: `/digest subscribe`.' };
         }
         case 'alerts':
-          return { text: this.chat.alerts('slack', channelId, arg) };
+          return { text: await this.chat.alerts('slack', channelId, arg) };
         case 'quiet':
-          return { text: this.chat.quiet('slack', channelId, arg) };
+          return { text: await this.chat.quiet('slack', channelId, arg) };
         case 'filter':
         case 'filters':
-          return { text: this.chat.filter('slack', channelId, arg) };
+          return { text: await this.chat.filter('slack', channelId, arg) };
         case 'topics':
           return { text: subs.topics().map((t) => `• *${t.id}* — ${t.name}`).join('\n') };
         case 'help':
@@ -248,7 +248,7 @@ export class SlackAdapter implements DeliveryAdapter {
   /** `/digest now` after the acknowledgement: builds and sends the digest, returns what to tell the user. */
   private async digestNow(subscriptionId: number): Promise<string> {
     const { stories, sent } = await this.trigger.digestNow(subscriptionId);
-    const after = this.subscriptions.byId(subscriptionId)!;
+    const after = (await this.subscriptions.byId(subscriptionId))!;
     if (!after.active && after.stopReason === 'not_in_channel') {
       return 'I am not in this channel, so I cannot post the digest. Invite me with `/invite @news-digest`, then `/digest subscribe` again.';
     }

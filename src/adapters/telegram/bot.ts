@@ -259,33 +259,33 @@ export class TelegramAdapter implements DeliveryAdapter {
     const subs = this.subscriptions;
 
     guarded('start', async (ctx, chatId) => {
-      const { subscription } = subs.subscribe('telegram', chatId, undefined, title(ctx));
-      return `Welcome! This chat now gets a digest of <b>${escapeHtml(subs.topics().find((t) => t.id === subscription.topics[0])?.name ?? '')}</b>.\n${escapeHtml(subs.describe(subscription))}\n\nSend /digest for today’s stories now, /help for everything else.`;
+      const { subscription } = await subs.subscribe('telegram', chatId, undefined, title(ctx));
+      return `Welcome! This chat now gets a digest of <b>${escapeHtml(subs.topics().find((t) => t.id === subscription.topics[0])?.name ?? '')}</b>.\n${escapeHtml(await subs.describe(subscription))}\n\nSend /digest for today’s stories now, /help for everything else.`;
     });
     guarded('subscribe', async (ctx, chatId, arg) => {
-      const { subscription, topic } = subs.subscribe('telegram', chatId, arg || undefined, title(ctx));
-      return `Subscribed to <b>${escapeHtml(topic)}</b>.\n${escapeHtml(subs.describe(subscription))}`;
+      const { subscription, topic } = await subs.subscribe('telegram', chatId, arg || undefined, title(ctx));
+      return `Subscribed to <b>${escapeHtml(topic)}</b>.\n${escapeHtml(await subs.describe(subscription))}`;
     });
     guarded('unsubscribe', async (_ctx, chatId, arg) => {
-      const { stopped, subscription } = subs.unsubscribe('telegram', chatId, arg || undefined);
-      return stopped ? 'Unsubscribed: no more digests here. /subscribe to start again.' : `Removed. ${escapeHtml(subs.describe(subscription!))}`;
+      const { stopped, subscription } = await subs.unsubscribe('telegram', chatId, arg || undefined);
+      return stopped ? 'Unsubscribed: no more digests here. /subscribe to start again.' : `Removed. ${escapeHtml(await subs.describe(subscription!))}`;
     });
     guarded('topics', async () => subs.topics().map((t) => `<b>${escapeHtml(t.id)}</b> — ${escapeHtml(t.name)}`).join('\n'));
     guarded('settings', async (_ctx, chatId) => {
-      const sub = subs.get('telegram', chatId);
-      return sub ? escapeHtml(subs.describe(sub)) : 'This chat has no subscription yet. Send /start.';
+      const sub = await subs.get('telegram', chatId);
+      return sub ? escapeHtml(await subs.describe(sub)) : 'This chat has no subscription yet. Send /start.';
     });
     guarded('schedule', async (_ctx, chatId, arg) => {
       if (!arg) throw new CommandError(`Usage: /schedule daily 08:00 (or ${SCHEDULE_HELP})`);
-      return `Schedule set. ${escapeHtml(subs.describe(subs.setSchedule('telegram', chatId, arg)))}`;
+      return `Schedule set. ${escapeHtml(await subs.describe(await subs.setSchedule('telegram', chatId, arg)))}`;
     });
     guarded('timezone', async (_ctx, chatId, arg) => {
       if (!arg) throw new CommandError('Usage: /timezone Area/City, e.g. /timezone Europe/Kyiv');
-      return `Time zone set. ${escapeHtml(subs.describe(subs.setTimezone('telegram', chatId, arg)))}`;
+      return `Time zone set. ${escapeHtml(await subs.describe(await subs.setTimezone('telegram', chatId, arg)))}`;
     });
     guarded('digest', async (ctx, chatId, arg) => {
       if (arg && arg.toLowerCase() !== 'now') throw new CommandError('Usage: /digest (sends the digest now)');
-      const sub = subs.get('telegram', chatId) ?? subs.subscribe('telegram', chatId, undefined, title(ctx)).subscription;
+      const sub = (await subs.get('telegram', chatId)) ?? (await subs.subscribe('telegram', chatId, undefined, title(ctx))).subscription;
       return {
         text: 'Preparing your digest…',
         followUp: async () => {
@@ -295,9 +295,9 @@ export class TelegramAdapter implements DeliveryAdapter {
       };
     });
     const chat = new ChatCommands(subs);
-    guarded('alerts', async (_ctx, chatId, arg) => escapeHtml(chat.alerts('telegram', chatId, arg)));
-    guarded('quiet', async (_ctx, chatId, arg) => escapeHtml(chat.quiet('telegram', chatId, arg)));
-    guarded('filter', async (_ctx, chatId, arg) => escapeHtml(chat.filter('telegram', chatId, arg)));
+    guarded('alerts', async (_ctx, chatId, arg) => escapeHtml(await chat.alerts('telegram', chatId, arg)));
+    guarded('quiet', async (_ctx, chatId, arg) => escapeHtml(await chat.quiet('telegram', chatId, arg)));
+    guarded('filter', async (_ctx, chatId, arg) => escapeHtml(await chat.filter('telegram', chatId, arg)));
     guarded('help', async () => escapeHtml(HELP));
   }
 
