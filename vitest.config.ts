@@ -7,5 +7,7 @@ export default defineConfig({
     hookTimeout: 20_000,
     // better-sqlite3 is native: forks isolate it cleanly between test files.
     pool: 'forks',
+    setupFiles: ['test/setup-env.ts'],
+    globalSetup: ['test/global-setup.ts'],
   },
 });

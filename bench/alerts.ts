@@ -5,6 +5,7 @@ import { createApp, type App } from '../src/app.js';
 import { loadConfig } from '../src/config/load.js';
 import { EDIT_INTERVAL_MS } from '../src/delivery/alerts.js';
 import { silentLogger } from '../src/logger.js';
+import { SubscriptionService } from '../src/digest/subscriptions.js';
 import { TelegramAdapter } from '../src/adapters/telegram/bot.js';
 import { FakeTelegram } from '../test/helpers/fake-telegram.js';
 import { StoryGrower } from '../test/helpers/stories.js';
@@ -23,22 +24,23 @@ export async function benchAlerts(subscribers = 1000): Promise<void> {
   // The app's clock can jump ahead (the edit interval) while pacing runs on real time.
   let skipped = 0;
   const clock = () => Date.now() + skipped;
-  const app = createApp(loadConfig(path.resolve('config/demo.yaml'), {}), silentLogger, { dbPath: path.join(dir, 'alerts.db'), clock });
+  const app = await createApp(loadConfig(path.resolve('config/demo.yaml'), {}), silentLogger, { dbPath: path.join(dir, 'alerts.db'), clock });
   try {
     app.delivery.register(new TelegramAdapter({ token: '1:BENCH', apiRoot: fake.apiRoot }, app.delivery.subscriptions, app.delivery, silentLogger));
-    const subs = app.delivery.subscriptions;
-    app.db.transaction(() => {
+    // The same service the chats' commands call, on the transaction's handle: one write transaction for all.
+    await app.db.transaction(async (tx) => {
+      const subs = new SubscriptionService(tx, app.config, app.clock);
       for (let i = 0; i < subscribers; i++) {
-        subs.subscribe('telegram', String(10_000 + i));
-        subs.setAlerts('telegram', String(10_000 + i), '3');
+        await subs.subscribe('telegram', String(10_000 + i));
+        await subs.setAlerts('telegram', String(10_000 + i), '3');
       }
-    })();
+    });
     const grow = new StoryGrower(app.db, clock);
-    const story = grow.create('Germany to deliver two more Patriot systems to Ukraine', 'Berlin will send two more Patriot systems within weeks.', 'Reuters');
-    grow.report(story, 'DW');
+    const story = await grow.create('Germany to deliver two more Patriot systems to Ukraine', 'Berlin will send two more Patriot systems within weeks.', 'Reuters');
+    await grow.report(story, 'DW');
     skipped += 1000; // the alert step sees a story changed after alerts were turned on
 
-    grow.report(story, 'Kyiv Independent');
+    await grow.report(story, 'Kyiv Independent');
     const alerts = await phase(app);
     const perChat = new Map<string, number>();
     for (const m of fake.sent) perChat.set(m.chat_id, (perChat.get(m.chat_id) ?? 0) + 1);
@@ -50,14 +52,14 @@ export async function benchAlerts(subscribers = 1000): Promise<void> {
     const sentBefore = fake.sent.length;
     const limitedBefore = fake.rateLimited;
     skipped += EDIT_INTERVAL_MS;
-    for (const outlet of ['AP', 'BBC', 'The Guardian', 'Ukrainska Pravda']) grow.report(story, outlet);
+    for (const outlet of ['AP', 'BBC', 'The Guardian', 'Ukrainska Pravda']) await grow.report(story, outlet);
     const edits = await phase(app);
     const edited = new Set(fake.edits.map((e) => e.chat_id));
     const peak = peakPerSecond(fake.edits.map((e) => e.at));
     console.log(`  4 more outlets join: ${edits.queued} edits queued in ${edits.queueMs.toFixed(0)} ms; ${fake.edits.length} edits in ${edits.seconds.toFixed(1)} s (${(fake.edits.length / edits.seconds).toFixed(1)} edits/s, busiest second ${peak}); chats edited: ${edited.size}; new messages: ${fake.sent.length - sentBefore}; 429 responses: ${fake.rateLimited - limitedBefore}`);
     console.log(`  every edit shows 7 sources: ${fake.edits.every((e) => e.text.includes('7 sources')) ? 'yes' : 'NO'}`);
   } finally {
-    app.close();
+    await app.close();
     await fake.stop();
     rmSync(dir, { recursive: true, force: true });
   }
@@ -66,15 +68,25 @@ export async function benchAlerts(subscribers = 1000): Promise<void> {
 /** One tick's work: queue what is due, then send until the outbox is empty (waiting out any retry a 429 set). */
 async function phase(app: App): Promise<{ queued: number; queueMs: number; seconds: number }> {
   const started = performance.now();
-  const q = app.delivery.alerts.queue();
+  const q = await app.delivery.alerts.queue();
   const queueMs = performance.now() - started;
   for (let rounds = 0; rounds < 50; rounds++) {
     await app.delivery.sender.runOnce();
-    const next = app.db.prepare("SELECT min(next_attempt_at) FROM digests WHERE status IN ('pending', 'sending')").pluck().get() as number | null;
+    const next = await nextAttempt(app);
     if (next === null) break;
     await new Promise((r) => setTimeout(r, Math.max(0, next - app.clock())));
   }
   return { queued: q.alerts + q.edits, queueMs, seconds: (performance.now() - started) / 1000 };
+}
+
+/** When the outbox's next send is due (null: nothing left to send). */
+export async function nextAttempt(app: App): Promise<number | null> {
+  const r = await app.db.k
+    .selectFrom('digests')
+    .select((eb) => eb.fn.min('next_attempt_at').as('next'))
+    .where('status', 'in', ['pending', 'sending'])
+    .executeTakeFirst();
+  return r?.next ?? null;
 }
 
 /** The most events in any one-second window. */

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { createApp } from '../src/app.js';
 import { loadConfig } from '../src/config/load.js';
 import { silentLogger } from '../src/logger.js';
+import { SubscriptionService } from '../src/digest/subscriptions.js';
 import { TelegramAdapter } from '../src/adapters/telegram/bot.js';
 import { FakeTelegram } from '../test/helpers/fake-telegram.js';
 
@@ -16,23 +17,25 @@ export async function benchFanout(subscribers = 1000): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'nd-fanout-'));
   const fake = await new FakeTelegram().start();
   fake.enforceRates = true;
-  const app = createApp(loadConfig(path.resolve('config/demo.yaml'), {}), silentLogger, { dbPath: path.join(dir, 'fanout.db') });
+  const app = await createApp(loadConfig(path.resolve('config/demo.yaml'), {}), silentLogger, { dbPath: path.join(dir, 'fanout.db') });
   try {
     await app.pipeline.poll();
     const tg = new TelegramAdapter({ token: '1:BENCH', apiRoot: fake.apiRoot }, app.delivery.subscriptions, app.delivery, silentLogger);
     app.delivery.register(tg);
-    const subs = app.delivery.subscriptions;
-    app.db.transaction(() => {
-      for (let i = 0; i < subscribers; i++) subs.subscribe('telegram', String(10_000 + i));
-    })();
+    // The same service the chats' commands call, on the transaction's handle: one write transaction for all.
+    await app.db.transaction(async (tx) => {
+      const subs = new SubscriptionService(tx, app.config, app.clock);
+      for (let i = 0; i < subscribers; i++) await subs.subscribe('telegram', String(10_000 + i));
+    });
     // Everyone due now.
-    app.db.prepare('UPDATE subscriptions SET next_due_at = ?').run(Date.now());
+    await app.db.k.updateTable('subscriptions').set({ next_due_at: Date.now() }).execute();
     const started = performance.now();
-    app.delivery.outbox.createDue();
+    await app.delivery.outbox.createDue();
     // Like the worker's tick: run the outbox, and wait for any retry that a 429 scheduled.
     for (let rounds = 0; rounds < 50; rounds++) {
       await app.delivery.sender.runOnce();
-      const next = app.db.prepare("SELECT min(next_attempt_at) FROM digests WHERE status IN ('pending', 'sending')").pluck().get() as number | null;
+      const r = await app.db.k.selectFrom('digests').select((eb) => eb.fn.min('next_attempt_at').as('next')).where('status', 'in', ['pending', 'sending']).executeTakeFirst();
+      const next = r?.next ?? null;
       if (next === null) break;
       await new Promise((r) => setTimeout(r, Math.max(0, next - Date.now())));
     }
@@ -45,7 +48,7 @@ export async function benchFanout(subscribers = 1000): Promise<void> {
     console.log(`  ${seconds.toFixed(1)} s for ${fake.sent.length} messages (floor ${(subscribers / 30).toFixed(1)} s; ${((subscribers / 30 / seconds) * 100).toFixed(0)}% of the allowed rate)`);
     console.log(`  429 responses: ${fake.rateLimited}; lost: ${lost}; duplicated: ${duplicated}`);
   } finally {
-    app.close();
+    await app.close();
     await fake.stop();
     rmSync(dir, { recursive: true, force: true });
   }

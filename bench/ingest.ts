@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { openDatabase } from '../src/db/open.js';
+import { Store } from '../src/db/store.js';
 import { FeedRepo } from '../src/db/feeds.js';
 import { Poller } from '../src/ingest/poller.js';
 import { silentLogger } from '../src/logger.js';
@@ -25,9 +25,9 @@ export async function benchIngest(feedCount = 1000, itemsPerFeed = 50): Promise<
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'nd-bench-'));
-  const db = openDatabase(path.join(dir, 'bench.db'));
+  const db = Store.openSqlite(path.join(dir, 'bench.db'));
   const feeds = new FeedRepo(db);
-  for (let f = 0; f < feedCount; f++) feeds.add(`http://127.0.0.1:${port}/feed/${f}.xml`, 'user', Date.now());
+  for (let f = 0; f < feedCount; f++) await feeds.add(`http://127.0.0.1:${port}/feed/${f}.xml`, 'user', Date.now());
   const poller = new Poller(db, { limits: { timeoutMs: 20_000, maxBytes: 5 << 20, maxRedirects: 5, userAgent: 'bench' }, concurrency: 8, defaultIntervalMs: 900_000, maxBackoffMs: 21_600_000 }, silentLogger);
 
   let peakRss = process.memoryUsage().rss;
@@ -45,7 +45,7 @@ export async function benchIngest(feedCount = 1000, itemsPerFeed = 50): Promise<
   console.log(`  first poll:  ${(firstMs / 1000).toFixed(2)} s wall, ${stored} articles stored, ${Math.round(stored / (firstMs / 1000))} articles/s, errors ${first.filter((r) => r.status === 'error').length}`);
   console.log(`  second poll (all 304): ${(secondMs / 1000).toFixed(2)} s wall, ${notModified}/${feedCount} not modified`);
   console.log(`  peak RSS: ${(peakRss / 1024 / 1024).toFixed(0)} MB`);
-  db.close();
+  await db.close();
   rmSync(dir, { recursive: true, force: true });
   await new Promise<void>((r) => server.close(() => r()));
 }

@@ -18,9 +18,11 @@ const feeds = Number(feedsArg ?? 1000);
 const base = loadConfig(path.resolve('config/default.yaml'), {});
 const file = `${db}.yaml`;
 writeFileSync(file, stringify({ database: db, topics: base.topics, feeds: [], fetch: { allowHosts: [`127.0.0.1:${port}`], pageBudget: 10_000 } }));
-const app = createApp(loadConfig(file, {}), silentLogger);
+const app = await createApp(loadConfig(file, {}), silentLogger);
+const sqlite = app.db.sqlite;
+if (!sqlite) throw new Error('pipeline-run measures an SQLite file');
 const repo = new FeedRepo(app.db);
-for (let f = 0; f < feeds; f++) repo.add(`http://127.0.0.1:${port}/feed/${f}.xml`, 'user', 0);
+for (let f = 0; f < feeds; f++) await repo.add(`http://127.0.0.1:${port}/feed/${f}.xml`, 'user', 0);
 
 let peakRss = process.memoryUsage().rss;
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
@@ -41,7 +43,7 @@ clearInterval(sampler);
 const stages = Object.fromEntries(
   (await app.metrics.stageDuration.get()).values.filter((v) => v.metricName?.endsWith('_sum')).map((v) => [String(v.labels.stage), Number(v.value)]),
 );
-const q = (sql: string) => app.db.prepare(sql).pluck().get() as number;
+const q = (sql: string) => sqlite.prepare(sql).pluck().get() as number;
 const since = Date.UTC(2026, 2, 1);
 console.log(
   JSON.stringify({
@@ -56,4 +58,4 @@ console.log(
     stages,
   }),
 );
-app.close();
+await app.close();

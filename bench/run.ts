@@ -12,6 +12,7 @@ const all: Record<string, () => Promise<void>> = {
 // Long-running: only when named (`npm run bench -- soak`).
 const named: Record<string, () => Promise<void>> = {
   soak: async () => (await import('./soak.js')).benchSoak(),
+  scale: async () => (await import('./scale.js')).benchScale(),
 };
 for (const [name, run] of Object.entries(all)) {
   if (wanted.size && !wanted.has(name)) continue;

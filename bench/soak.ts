@@ -50,13 +50,15 @@ export async function benchSoak(minutes = Number(process.env.SOAK_MINUTES ?? 10)
       feeds: Array.from({ length: FEEDS }, (_, f) => ({ url: `http://127.0.0.1:${port}/f${f}.xml` })),
     }),
   );
-  const app = createApp(loadConfig(file, {}), createLogger({ level: 'warn' }));
+  const app = await createApp(loadConfig(file, {}), createLogger({ level: 'warn' }));
+  const sqlite = app.db.sqlite;
+  if (!sqlite) throw new Error('the soak reads its SQLite file');
   const worker = await startWorker(app, { port: 0, retentionTick: '*/30 * * * * *' });
   const mb = (n: number) => `${(n / 1048576).toFixed(0)} MB`;
   const sample = (label: string) => {
     global.gc?.();
     const m = process.memoryUsage();
-    const q = (sql: string) => app.db.prepare(sql).pluck().get() as number;
+    const q = (sql: string) => sqlite.prepare(sql).pluck().get() as number;
     console.log(`  ${label}: RSS ${mb(m.rss)}, heap used ${mb(m.heapUsed)}; articles kept ${q('SELECT count(*) FROM articles')}, seen ${q('SELECT max(id) FROM articles') ?? 0}, unprocessed ${q('SELECT count(*) FROM articles WHERE processed_at IS NULL')}, stories ${q('SELECT count(*) FROM stories')}, terms ${q('SELECT count(*) FROM term_df')}`);
     return m.rss;
   };
@@ -77,7 +79,7 @@ export async function benchSoak(minutes = Number(process.env.SOAK_MINUTES ?? 10)
   await worker.stop();
   const warm = rss[Math.min(2, rss.length - 1)]!;
   console.log(`  RSS: start ${mb(startRss)}, after warm-up (3 min) ${mb(warm)}, end ${mb(rss[rss.length - 1]!)} (end/warm-up ${(rss[rss.length - 1]! / warm).toFixed(2)}×)`);
-  app.close();
+  await app.close();
   server.close();
   rmSync(dir, { recursive: true, force: true });
 }

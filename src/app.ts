@@ -64,7 +64,7 @@ export async function createApp(
     health,
   );
   const pipeline = new Pipeline(db, config, poller, log, clock, policy, { metrics, health });
-  const delivery = new DeliveryService(db, config, log, metrics, { clock, sleep: options.sleep, owner: options.owner, idf: () => pipeline.idf() });
+  const delivery = new DeliveryService(db, config, log, metrics, { clock, sleep: options.sleep, owner: options.owner, idf: (tx) => pipeline.idf(tx) });
   return {
     config,
     db,

@@ -29,6 +29,7 @@ commands:
   outbox resend <id>... | --all     queue dead or failed digests again (--all: every dead one)
   eval [--corpus DIR] [--holdout] [--json]  measure topic matching and story grouping on the corpus
   run                               the long-running worker (what npm start runs)
+  db copy --to postgres://…         copy this database (SQLite) into an empty PostgreSQL one
 
 global options (before or after the command):
   --config FILE   config file (default ${DEFAULT_CONFIG_FILE})
@@ -52,10 +53,11 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   subscriptions: async () => (await import('./commands/subscriptions.js')).subscriptionsCommand,
   outbox: async () => (await import('./commands/outbox.js')).outboxCommand,
   run: async () => (await import('./commands/run.js')).runCommand,
+  db: async () => (await import('./commands/db.js')).dbCommand,
 };
 
 /** Commands that read: they need an existing database and never add the config's feeds to it. */
-const READS = new Set(['articles', 'stories', 'explain', 'preview', 'subscriptions', 'outbox']);
+const READS = new Set(['articles', 'stories', 'explain', 'preview', 'subscriptions', 'outbox', 'db']);
 
 const NO_DB: Record<string, () => Promise<(options: CliOptions, args: string[], out: (l: string) => void, log: Logger) => Promise<number>>> = {
   eval: async () => (await import('./commands/eval.js')).evalCommand,
@@ -81,6 +83,7 @@ export function parseCli(argv: string[]): { command: string | undefined; args: s
         all: { type: 'boolean' },
         force: { type: 'boolean' },
         limit: { type: 'string' },
+        to: { type: 'string' },
         version: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
       },

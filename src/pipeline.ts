@@ -95,9 +95,9 @@ export class Pipeline {
     this.role = new GrouperRole(store);
   }
 
-  /** The IDF model, loaded from the database on first use. */
-  idf(): Promise<IdfModel> {
-    const p = (this.idfModel ??= new IdfStore(this.store).load());
+  /** The IDF model, loaded from the database on first use (through `db`: a caller's transaction). */
+  idf(db: DB = this.store): Promise<IdfModel> {
+    const p = (this.idfModel ??= new IdfStore(db).load());
     p.catch(() => (this.idfModel = undefined));
     return p;
   }
@@ -197,7 +197,7 @@ export class Pipeline {
   private async takeRole(): Promise<boolean> {
     if (!(await this.role.acquire())) return false;
     if (this.role.generation !== this.roleGeneration) {
-      if (this.roleGeneration !== 0) this.log.info('took the story grouper role: processing stored articles');
+      if (this.store.engine === 'postgres') this.log.info('took the story grouper role: this worker processes the stored articles (topics, stories, summaries)');
       this.roleGeneration = this.role.generation;
       this.resetCaches();
     }

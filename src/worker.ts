@@ -10,6 +10,7 @@ import { TelegramAdapter } from './adapters/telegram/bot.js';
 import { SlackAdapter } from './adapters/slack/app.js';
 import { createWebRoute, type WebOptions } from './web/routes.js';
 import { readAdminToken } from './config/env.js';
+import { ROLE_KEYS, SessionLock } from './db/session-lock.js';
 
 export interface Worker {
   host: string;
@@ -78,6 +79,7 @@ export async function startWorker(app: App, options: WorkerOptions = {}): Promis
   // The stories on the web (src/web/): pages, Atom / JSON feeds, operator pages behind ADMIN_TOKEN.
   const routes: ExtraRoute[] = [createWebRoute(app, options.web ?? { adminToken: readAdminToken() })];
   const stoppers: (() => Promise<void>)[] = [];
+  let updatesJob: { name: string; schedule: string; run: () => Promise<void> } | undefined;
   let telegram: TelegramAdapter | undefined;
   let slack: SlackAdapter | undefined;
 
@@ -154,7 +156,26 @@ export async function startWorker(app: App, options: WorkerOptions = {}): Promis
     log.info({ host, port }, `serving the stories (/), /healthz and /metrics on http://${host.includes(':') ? `[${host}]` : host}:${port}`);
     if (telegram) {
       stoppers.push(() => telegram!.stop());
-      await telegram.start();
+      // Several workers of one bot on PostgreSQL: one at a time long-polls for commands (the Bot
+      // API serves getUpdates to one client); all of them send.
+      if (app.db.engine === 'postgres' && telegram.longPolling) {
+        const tg = telegram;
+        const role = new SessionLock(app.db, ROLE_KEYS.telegramUpdates, 'telegram updates');
+        stoppers.push(() => role.release());
+        await tg.start({ poll: false });
+        updatesJob = {
+          name: 'telegram-updates-role',
+          schedule: '*/10 * * * * *',
+          run: async () => {
+            if (await role.acquire()) {
+              if (!tg.polling) {
+                log.info('this worker receives the Telegram commands (long polling); the others only send');
+                tg.startPolling();
+              }
+            } else if (tg.polling) await tg.stopPolling();
+          },
+        };
+      } else await telegram.start();
     }
     if (slack) {
       stoppers.push(() => slack!.stop());
@@ -167,7 +188,11 @@ export async function startWorker(app: App, options: WorkerOptions = {}): Promis
   }
   scheduler.add(pollJob);
   scheduler.add(pruneJob);
-  scheduler.add({ name: 'send-digests', schedule: options.digestTick ?? '*/15 * * * * *', run: () => app.metrics.time('send', () => delivery.tick()) });
+  scheduler.add({ name: 'send-digests', schedule: options.digestTick ?? config.delivery.tick, run: () => app.metrics.time('send', () => delivery.tick()) });
+  if (updatesJob) {
+    scheduler.add(updatesJob);
+    void scheduler.runNow(updatesJob);
+  }
   await logNextRuns(app, log);
   void scheduler.runNow(pruneJob).then(() => scheduler.runNow(pollJob));
   return {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildDigest } from '../src/digest/build.js';
-import { ROOT } from './helpers/app.js';
+import { ROOT, sqliteOf } from './helpers/app.js';
 import { ChatApiProxy } from './helpers/chat-proxy.js';
 import { VirtualClock, demoApp } from './helpers/delivery.js';
 import { FakeTelegram } from './helpers/fake-telegram.js';
@@ -36,18 +36,18 @@ describe('kill -9 between an alert’s acceptance and its recorded message id', 
     dbPath = env.app.db.name;
     const subs = env.app.delivery.subscriptions;
     for (const chat of CHATS) {
-      subs.subscribe('telegram', chat);
-      subs.setAlerts('telegram', chat, '3');
+      await subs.subscribe('telegram', chat);
+      await subs.setAlerts('telegram', chat, '3');
     }
     const grow = new StoryGrower(env.app.db, vc.clock);
-    storyId = grow.create('Patriot launchers cross into Ukraine', 'The launchers crossed the border.', 'Reuters');
-    grow.report(storyId, 'AP');
-    grow.report(storyId, 'DW');
+    storyId = await grow.create('Patriot launchers cross into Ukraine', 'The launchers crossed the border.', 'Reuters');
+    await grow.report(storyId, 'AP');
+    await grow.report(storyId, 'DW');
     // Queued only: this process has no chat adapter, the child processes send.
-    expect(env.app.delivery.alerts.queue()).toEqual({ alerts: CHATS.length, edits: 0 });
+    expect(await env.app.delivery.alerts.queue()).toEqual({ alerts: CHATS.length, edits: 0 });
   });
   afterAll(async () => {
-    env.cleanup();
+    await env.cleanup();
     await proxy.stop();
     await fake.stop();
   });
@@ -111,22 +111,22 @@ describe('kill -9 between an alert’s acceptance and its recorded message id', 
     messagesAfterAlerts = fake.sent.length;
 
     // Its alert is not known to have been sent: the story stays in that chat's next digest, unmarked.
-    const sub = env.app.delivery.subscriptions.get('telegram', first)!;
-    const digest = buildDigest(env.app.db, env.app.config, sub, vc.now, vc.now);
+    const sub = (await env.app.delivery.subscriptions.get('telegram', first))!;
+    const digest = await buildDigest(env.app.db, env.app.config, sub, vc.now, vc.now);
     const story = digest.stories.find((s) => s.id === storyId)!;
     expect(story.alertedAt).toBeUndefined();
-    const other = buildDigest(env.app.db, env.app.config, env.app.delivery.subscriptions.get('telegram', rows.find((r) => r.status === 'sent')!.chat)!, vc.now, vc.now);
+    const other = await buildDigest(env.app.db, env.app.config, (await env.app.delivery.subscriptions.get('telegram', rows.find((r) => r.status === 'sent')!.chat))!, vc.now, vc.now);
     expect(other.stories.find((s) => s.id === storyId)!.alertedAt).toMatch(/^\d\d:\d\d$/);
   }, 60_000);
 
   it('sends an edit again after a kill, and Telegram’s "message is not modified" completes it', async () => {
-    new StoryGrower(env.app.db, vc.clock).report(storyId, 'BBC');
+    await new StoryGrower(env.app.db, vc.clock).report(storyId, 'BBC');
     vc.now = Date.now() + 11 * 60_000; // the alerts are more than 10 minutes old
-    const queued = env.app.delivery.alerts.queue();
+    const queued = await env.app.delivery.alerts.queue();
     expect(sentAlerts).toBeGreaterThanOrEqual(1);
     expect(queued).toEqual({ alerts: 0, edits: sentAlerts }); // an alert of unknown outcome has no message id to edit
     // Due now on the child's real clock.
-    env.app.db.prepare("UPDATE digests SET next_attempt_at = ? WHERE kind = 'edit'").run(Date.now());
+    sqliteOf(env.app).prepare("UPDATE digests SET next_attempt_at = ? WHERE kind = 'edit'").run(Date.now());
 
     expect(await run((url) => url.endsWith('/editMessageText'))).toBeNull();
     expect(fake.edits).toHaveLength(1);

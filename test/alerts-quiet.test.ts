@@ -3,6 +3,7 @@ import { TelegramAdapter } from '../src/adapters/telegram/bot.js';
 import { quietUntil } from '../src/digest/quiet-hours.js';
 import { silentLogger } from '../src/logger.js';
 import { VirtualClock, demoApp } from './helpers/delivery.js';
+import { sqliteOf } from './helpers/app.js';
 import { FakeTelegram, commandUpdate } from './helpers/fake-telegram.js';
 import { StoryGrower } from './helpers/stories.js';
 
@@ -45,7 +46,7 @@ describe('quiet hours hold alerts through the outbox (local Bot API, virtual clo
   });
   afterEach(async () => {
     await tg.stop();
-    env.cleanup();
+    await env.cleanup();
     await fake.stop();
   });
 
@@ -65,16 +66,16 @@ describe('quiet hours hold alerts through the outbox (local Bot API, virtual clo
     await send('/quiet 25:00-07:00', 102);
     expect(lastReply(102)).toMatch(/^Usage: quiet HH:MM-HH:MM \[wait\|silent\] or quiet off/);
 
-    const story = grow.create('Patriot interceptors reach Ukraine overnight', 'The shipment arrived at night.', 'Reuters');
-    grow.report(story, 'AP');
-    grow.report(story, 'DW');
+    const story = await grow.create('Patriot interceptors reach Ukraine overnight', 'The shipment arrived at night.', 'Reuters');
+    await grow.report(story, 'AP');
+    await grow.report(story, 'DW');
     await env.app.delivery.tick();
     expect(alertsTo(102)).toHaveLength(1); // no quiet hours
     expect(alertsTo(102)[0]!.disable_notification).toBeUndefined();
     expect(alertsTo(101)).toHaveLength(1); // silent: now, without a sound
     expect(alertsTo(101)[0]!.disable_notification).toBe(true);
     expect(alertsTo(100)).toHaveLength(0); // waits
-    const held = env.app.db.prepare("SELECT d.next_attempt_at FROM digests d JOIN subscriptions s ON s.id = d.subscription_id WHERE s.chat_id = '100' AND d.kind = 'alert'").pluck().get();
+    const held = sqliteOf(env.app).prepare("SELECT d.next_attempt_at FROM digests d JOIN subscriptions s ON s.id = d.subscription_id WHERE s.chat_id = '100' AND d.kind = 'alert'").pluck().get();
     expect(held).toBe(Date.parse('2026-10-25T05:00:00Z')); // 07:00 at UTC+2
 
     vc.now = Date.parse('2026-10-25T04:59:00Z'); // 06:59 local (a naive +8 h would have sent at 04:00Z)

@@ -3,6 +3,7 @@ import { SlackAdapter } from '../src/adapters/slack/app.js';
 import { EDIT_INTERVAL_MS } from '../src/delivery/alerts.js';
 import { silentLogger } from '../src/logger.js';
 import { VirtualClock, demoApp } from './helpers/delivery.js';
+import { sqliteOf } from './helpers/app.js';
 import { FakeSlack, signedCommand } from './helpers/fake-slack.js';
 import { StoryGrower } from './helpers/stories.js';
 
@@ -27,7 +28,7 @@ describe('Slack: /digest alerts, quiet and filter as signed slash commands; aler
   });
   afterAll(async () => {
     await slack.stop();
-    env.cleanup();
+    await env.cleanup();
     await fake.stop();
   });
 
@@ -56,35 +57,35 @@ describe('Slack: /digest alerts, quiet and filter as signed slash commands; aler
   it('posts an alert at the third outlet, updates it in place, and drops an update of a deleted message', async () => {
     await command('C2', 'subscribe');
     await command('C2', 'alerts 3');
-    const story = grow.create('Sweden to fund Patriot missiles for Ukraine', 'Stockholm pledged funding.', 'SVT');
-    grow.report(story, 'Reuters');
-    grow.report(story, 'AP');
+    const story = await grow.create('Sweden to fund Patriot missiles for Ukraine', 'Stockholm pledged funding.', 'SVT');
+    await grow.report(story, 'Reuters');
+    await grow.report(story, 'AP');
     await env.app.delivery.tick();
     const [alert] = alertsIn('C2');
     expect(alertsIn('C2')).toHaveLength(1);
     expect(alert!.blocks[0]!.text!.text).toContain('_(3 sources)_');
     expect(alert!.text).toBe('Sweden to fund Patriot missiles for Ukraine (3 sources)');
 
-    grow.report(story, 'DW');
+    await grow.report(story, 'DW');
     vc.now += EDIT_INTERVAL_MS;
     await env.app.delivery.tick();
     expect(fake.updates.filter((u) => u.channel === 'C2')).toEqual([{ channel: 'C2', ts: alert!.ts, text: 'Sweden to fund Patriot missiles for Ukraine (4 sources)' }]);
     expect(alertsIn('C2')).toHaveLength(1);
 
     fake.deleteMessage('C2', alert!.ts);
-    grow.report(story, 'BBC');
+    await grow.report(story, 'BBC');
     vc.now += EDIT_INTERVAL_MS;
     await env.app.delivery.tick();
     const editsOfC2 = "SELECT d.status, d.last_error FROM digests d JOIN subscriptions s ON s.id = d.subscription_id WHERE d.kind = 'edit' AND s.chat_id = 'C2' ORDER BY d.id";
-    const edits = env.app.db.prepare(editsOfC2).all();
+    const edits = sqliteOf(env.app).prepare(editsOfC2).all();
     expect(edits).toEqual([
       { status: 'sent', last_error: null },
       { status: 'failed', last_error: 'edit dropped: message_not_found' },
     ]);
-    grow.report(story, 'NYT');
+    await grow.report(story, 'NYT');
     vc.now += EDIT_INTERVAL_MS;
     await env.app.delivery.tick();
-    expect(env.app.db.prepare(editsOfC2).all()).toHaveLength(2);
+    expect(sqliteOf(env.app).prepare(editsOfC2).all()).toHaveLength(2);
     expect(fake.posted.filter((p) => p.channel === 'C2' && p.text.includes('Sweden'))).toHaveLength(0); // deleted, never re-posted
   });
 });

@@ -6,7 +6,7 @@ import { createApp, type App } from '../src/app.js';
 import { loadConfig } from '../src/config/load.js';
 import { EDIT_INTERVAL_MS } from '../src/delivery/alerts.js';
 import { createLogger, silentLogger } from '../src/logger.js';
-import { ROOT, tempDir } from './helpers/app.js';
+import { ROOT, sqliteOf, tempDir } from './helpers/app.js';
 import { VirtualClock } from './helpers/delivery.js';
 import { FakeTelegram, commandUpdate } from './helpers/fake-telegram.js';
 import { StoryGrower } from './helpers/stories.js';
@@ -21,7 +21,7 @@ describe('breaking-story alerts on Telegram (local Bot API)', () => {
   let tg: TelegramAdapter;
   let grow: StoryGrower;
   let logs: string[];
-  let cleanup: () => void;
+  let cleanup: () => Promise<void>;
 
   beforeEach(async () => {
     vc = new VirtualClock(T0);
@@ -29,19 +29,19 @@ describe('breaking-story alerts on Telegram (local Bot API)', () => {
     const tmp = tempDir();
     logs = [];
     const log = createLogger({ level: 'info', destination: { write: (line: string) => void logs.push(line) } });
-    app = createApp(loadConfig(path.join(ROOT, 'config/demo.yaml'), {}), log, { dbPath: path.join(tmp.dir, 'alerts.db'), clock: vc.clock, sleep: vc.sleep });
+    app = await createApp(loadConfig(path.join(ROOT, 'config/demo.yaml'), {}), log, { dbPath: path.join(tmp.dir, 'alerts.db'), clock: vc.clock, sleep: vc.sleep });
     tg = new TelegramAdapter({ token: '123:TEST', apiRoot: fake.apiRoot }, app.delivery.subscriptions, app.delivery, silentLogger);
     app.delivery.register(tg);
     await tg.bot.init();
     grow = new StoryGrower(app.db, vc.clock);
-    cleanup = () => {
-      app.close();
+    cleanup = async () => {
+      await app.close();
       tmp.cleanup();
     };
   });
   afterEach(async () => {
     await tg.stop();
-    cleanup();
+    await cleanup();
     await fake.stop();
   });
 
@@ -54,12 +54,12 @@ describe('breaking-story alerts on Telegram (local Bot API)', () => {
     await send('/start');
     await send('/alerts 3');
     expect(lastReply()).toMatch(/^Alerts on: a story is posted here as soon as 3 different outlets report it/);
-    const story = grow.create('Germany pledges two more Patriot systems to Ukraine', 'Berlin will deliver two Patriot systems by spring.', 'Reuters');
-    grow.report(story, 'DW');
+    const story = await grow.create('Germany pledges two more Patriot systems to Ukraine', 'Berlin will deliver two Patriot systems by spring.', 'Reuters');
+    await grow.report(story, 'DW');
     await tick();
     expect(alertsTo()).toHaveLength(0); // two outlets: not yet
 
-    grow.report(story, 'Kyiv Independent');
+    await grow.report(story, 'Kyiv Independent');
     await tick();
     const alerts = alertsTo();
     expect(alerts).toHaveLength(1);
@@ -70,10 +70,10 @@ describe('breaking-story alerts on Telegram (local Bot API)', () => {
     const sentAt = vc.now;
 
     vc.now += 2 * MIN;
-    grow.report(story, 'Ukrainska Pravda');
+    await grow.report(story, 'Ukrainska Pravda');
     await tick();
     vc.now += 3 * MIN;
-    grow.report(story, 'The Guardian');
+    await grow.report(story, 'The Guardian');
     await tick();
     expect(fake.edits).toHaveLength(0); // within 10 minutes of the alert: held
 
@@ -88,7 +88,7 @@ describe('breaking-story alerts on Telegram (local Bot API)', () => {
     vc.now += EDIT_INTERVAL_MS;
     await tick();
     expect(fake.edits).toHaveLength(1); // nothing new: no edit
-    const rows = app.db.prepare('SELECT kind, window_key, status FROM digests WHERE kind != ? ORDER BY id').all('digest');
+    const rows = sqliteOf(app).prepare('SELECT kind, window_key, status FROM digests WHERE kind != ? ORDER BY id').all('digest');
     expect(rows).toEqual([
       { kind: 'alert', window_key: `alert:${story}`, status: 'sent' },
       { kind: 'edit', window_key: `edit:${story}:5`, status: 'sent' },
@@ -107,8 +107,8 @@ describe('breaking-story alerts on Telegram (local Bot API)', () => {
     await send('/start');
     await send('/alerts 2 skip-digest');
     expect(lastReply()).toContain('left out of the digest');
-    const story = grow.create('Netherlands buys Patriot interceptors for Ukraine', 'The Dutch government ordered interceptors.', 'NOS');
-    grow.report(story, 'Reuters');
+    const story = await grow.create('Netherlands buys Patriot interceptors for Ukraine', 'The Dutch government ordered interceptors.', 'NOS');
+    await grow.report(story, 'Reuters');
     await tick();
     expect(alertsTo()).toHaveLength(1);
     await send('/digest');
@@ -117,9 +117,9 @@ describe('breaking-story alerts on Telegram (local Bot API)', () => {
 
     await send('/alerts off');
     expect(lastReply()).toBe('Alerts off: stories come only in the digest.');
-    const other = grow.create('Spain sends Patriot launchers to Ukraine', 'Madrid confirmed the transfer.', 'El País');
-    grow.report(other, 'Reuters');
-    grow.report(other, 'AP');
+    const other = await grow.create('Spain sends Patriot launchers to Ukraine', 'Madrid confirmed the transfer.', 'El País');
+    await grow.report(other, 'Reuters');
+    await grow.report(other, 'AP');
     await tick();
     expect(alertsTo()).toHaveLength(1);
   });
@@ -127,28 +127,28 @@ describe('breaking-story alerts on Telegram (local Bot API)', () => {
   it('drops an edit of an alert the reader deleted, with one log line, and edits it no more', async () => {
     await send('/start');
     await send('/alerts 3');
-    const story = grow.create('Patriot battery arrives in Romania for Ukraine training', 'The battery arrived on Monday.', 'Digi24');
-    grow.report(story, 'Reuters');
-    grow.report(story, 'AP');
+    const story = await grow.create('Patriot battery arrives in Romania for Ukraine training', 'The battery arrived on Monday.', 'Digi24');
+    await grow.report(story, 'Reuters');
+    await grow.report(story, 'AP');
     await tick();
     const alert = alertsTo()[0]!;
     fake.deleteMessage(100, alert.message_id);
 
     vc.now += EDIT_INTERVAL_MS;
-    grow.report(story, 'DW');
+    await grow.report(story, 'DW');
     await tick();
     const dropped = logs.filter((l) => l.includes('edit dropped'));
     expect(dropped).toHaveLength(1);
     expect(JSON.parse(dropped[0]!).msg).toBe(`alert message ${alert.message_id} is gone from the chat (Bad Request: message to edit not found): edit dropped, no more edits of it`);
-    expect(app.db.prepare("SELECT status, attempts FROM digests WHERE kind = 'edit'").all()).toEqual([{ status: 'failed', attempts: 0 }]);
+    expect(sqliteOf(app).prepare("SELECT status, attempts FROM digests WHERE kind = 'edit'").all()).toEqual([{ status: 'failed', attempts: 0 }]);
 
     // More outlets later: no new edit is even queued, and nothing is sent.
     vc.now += EDIT_INTERVAL_MS;
-    grow.report(story, 'BBC');
+    await grow.report(story, 'BBC');
     await tick();
     vc.now += 60 * MIN;
     await tick();
-    expect(app.db.prepare("SELECT count(*) FROM digests WHERE kind = 'edit'").pluck().get()).toBe(1);
+    expect(sqliteOf(app).prepare("SELECT count(*) FROM digests WHERE kind = 'edit'").pluck().get()).toBe(1);
     expect(fake.edits).toHaveLength(0);
     expect(alertsTo()).toHaveLength(0);
     expect(logs.filter((l) => l.includes('edit dropped'))).toHaveLength(1);
@@ -173,18 +173,18 @@ describe('breaking-story alerts on Telegram (local Bot API)', () => {
     await send('/alerts 2', 100);
     fake.rateLimitNext = 1;
     fake.retryAfter = 20;
-    const story = grow.create('Patriot crews finish training in Germany', 'The crews return to Ukraine.', 'DW');
-    grow.report(story, 'Reuters');
+    const story = await grow.create('Patriot crews finish training in Germany', 'The crews return to Ukraine.', 'DW');
+    await grow.report(story, 'Reuters');
     await tick();
-    const pending = app.db.prepare("SELECT d.status, d.next_attempt_at AS at FROM digests d JOIN subscriptions s ON s.id = d.subscription_id WHERE s.chat_id = '100' AND d.kind = 'alert'").get();
+    const pending = sqliteOf(app).prepare("SELECT d.status, d.next_attempt_at AS at FROM digests d JOIN subscriptions s ON s.id = d.subscription_id WHERE s.chat_id = '100' AND d.kind = 'alert'").get();
     expect(pending).toEqual({ status: 'pending', at: vc.now + 20_000 });
 
     await send('/start', 101);
     await send('/alerts 2', 101);
     fake.blocked.add('101');
-    grow.report(story, 'AP');
+    await grow.report(story, 'AP');
     await tick();
-    expect(app.delivery.subscriptions.get('telegram', '101')).toMatchObject({ active: false, stopReason: 'blocked by the user' });
+    expect(await app.delivery.subscriptions.get('telegram', '101')).toMatchObject({ active: false, stopReason: 'blocked by the user' });
     expect(alertsTo(100)).toHaveLength(0); // still waiting as asked
     vc.now += 20_000;
     await tick();
@@ -197,11 +197,11 @@ describe('breaking-story alerts on Telegram (local Bot API)', () => {
     await send('/alerts 2', 100);
     await send('/start', 101);
     await send('/alerts 4', 101);
-    const story = grow.create('Patriot systems shield Kyiv from ballistic missiles', 'Air defence shot down all missiles.', 'Suspilne');
-    grow.report(story, 'Reuters');
-    grow.report(story, 'AP');
+    const story = await grow.create('Patriot systems shield Kyiv from ballistic missiles', 'Air defence shot down all missiles.', 'Suspilne');
+    await grow.report(story, 'Reuters');
+    await grow.report(story, 'AP');
     for (let i = 0; i < 3; i++) {
-      app.delivery.alerts.queue();
+      await app.delivery.alerts.queue();
       await app.delivery.sender.runOnce();
     }
     expect(alertsTo(100)).toHaveLength(1);

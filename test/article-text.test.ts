@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FeedServer, rss } from './helpers/feed-server.js';
-import { testApp } from './helpers/app.js';
+import { sqliteOf, testApp } from './helpers/app.js';
 
 const PAGE = `<!DOCTYPE html><html><head><title>Sweden sends air defence to Ukraine</title></head><body>
 <nav><a href="/">Home</a> <a href="/news">News</a> <a href="/war">War</a></nav>
@@ -14,7 +14,7 @@ const PAGE = `<!DOCTYPE html><html><head><title>Sweden sends air defence to Ukra
 
 describe('article page text for thin feed items', () => {
   const server = new FeedServer();
-  let env: ReturnType<typeof testApp>;
+  let env: Awaited<ReturnType<typeof testApp>>;
   beforeAll(async () => {
     await server.start();
     server.route('/page.html', { headers: { 'content-type': 'text/html; charset=utf-8' }, body: PAGE });
@@ -26,17 +26,17 @@ describe('article page text for thin feed items', () => {
       ]),
     });
     // The page server is on loopback: allowed by name, as an operator would allow an internal host.
-    env = testApp({ articles: { fetchPages: true, minTextChars: 400 }, fetch: { allowHosts: [`127.0.0.1:${server.port}`] }, feeds: [{ url: server.url('/feed.xml') }] });
+    env = await testApp({ articles: { fetchPages: true, minTextChars: 400 }, fetch: { allowHosts: [`127.0.0.1:${server.port}`] }, feeds: [{ url: server.url('/feed.xml') }] });
   });
   afterAll(async () => {
-    env.cleanup();
+    await env?.cleanup();
     await server.stop();
   });
 
   it('fetches the page of a relevant thin article once, keeps its main text, and keeps the feed text when the page fails', async () => {
     const report = await env.app.pipeline.poll();
     expect(report.pagesFetched).toBe(1);
-    const rows = env.app.db.prepare('SELECT title, page_text, page_error FROM articles ORDER BY id').all() as { title: string; page_text: string | null; page_error: string | null }[];
+    const rows = sqliteOf(env.app).prepare('SELECT title, page_text, page_error FROM articles ORDER BY id').all() as { title: string; page_text: string | null; page_error: string | null }[];
     expect(rows[0]!.page_text).toMatch(/^Sweden will send a new air defence package/);
     expect(rows[0]!.page_text).toMatch(/Swedish instructors would train Ukrainian crews/);
     expect(rows[0]!.page_text).not.toMatch(/Subscribe|Read also|All rights reserved|Home/);

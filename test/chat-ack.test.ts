@@ -37,19 +37,19 @@ describe('chat commands are answered at once, even during a 1,000-chat fan-out',
   afterAll(async () => {
     await slack.stop();
     await tg.stop();
-    env.cleanup();
+    await env.cleanup();
     await slackFake.stop();
     await tgFake.stop();
   });
 
   /** FANOUT subscribers with a digest each in the outbox, ready to send. */
-  function queueFanout(platform: 'slack' | 'telegram', chat: (i: number) => string): void {
+  async function queueFanout(platform: 'slack' | 'telegram', chat: (i: number) => string): Promise<void> {
     const subs = env.app.delivery.subscriptions;
-    for (let i = 0; i < FANOUT; i++) env.app.delivery.outbox.createNow(subs.subscribe(platform, chat(i)).subscription.id);
+    for (let i = 0; i < FANOUT; i++) await env.app.delivery.outbox.createNow((await subs.subscribe(platform, chat(i))).subscription.id);
   }
 
   it('Slack: /digest now, a real signed request, is acknowledged within 1 s while the fan-out is in flight', async () => {
-    queueFanout('slack', (i) => `CFAN${i}`);
+    await queueFanout('slack', (i) => `CFAN${i}`);
     const held = slackFake.hold((channel) => channel.startsWith('CFAN'));
     const fanout = env.app.delivery.sender.runOnce();
     await held.arrived;
@@ -72,7 +72,7 @@ describe('chat commands are answered at once, even during a 1,000-chat fan-out',
   });
 
   it('Telegram: /digest replies and returns from the update handler while the fan-out is in flight', async () => {
-    queueFanout('telegram', (i) => String(10_000 + i));
+    await queueFanout('telegram', (i) => String(10_000 + i));
     const held = tgFake.hold((chat) => Number(chat) >= 10_000);
     const fanout = env.app.delivery.sender.runOnce();
     await held.arrived;

@@ -209,7 +209,7 @@ describe('commands: long arguments, hostile arguments, too-frequent schedules', 
   afterAll(async () => {
     await slack.stop();
     await tg.stop();
-    env.cleanup();
+    await env.cleanup();
     await tgFake.stop();
     await slackFake.stop();
   });
@@ -258,7 +258,7 @@ describe('commands: long arguments, hostile arguments, too-frequent schedules', 
     for (const text of ['0,10 8 * * *', '5,55 0,23 * * *', 'twice 08:00 08:10', 'twice 23:55 00:05']) {
       expect(await telegram(`/schedule ${text}`), text).toMatch(/would send digests \d+ minutes apart/);
     }
-    expect(env.app.delivery.subscriptions.get('telegram', '100')!.schedule).toBe('daily 08:00');
+    expect((await env.app.delivery.subscriptions.get('telegram', '100'))!.schedule).toBe('daily 08:00');
     for (const text of ['*/15 * * * *', '0,30 * * * *', 'every 15m', 'every 1h', 'twice 08:00 08:15', '30 7 * * 1-5']) {
       expect(await telegram(`/schedule ${text}`), text).toMatch(/^Schedule set\./);
     }

@@ -9,7 +9,7 @@ import { TelegramAdapter } from '../src/adapters/telegram/bot.js';
 import { createApp, type App } from '../src/app.js';
 import { loadConfig } from '../src/config/load.js';
 import { createLogger } from '../src/logger.js';
-import { ROOT, tempDir } from './helpers/app.js';
+import { ROOT, sqliteOf, tempDir } from './helpers/app.js';
 import { VirtualClock } from './helpers/delivery.js';
 import { FakeSlack, signedCommand } from './helpers/fake-slack.js';
 import { FakeTelegram, commandUpdate } from './helpers/fake-telegram.js';
@@ -25,11 +25,12 @@ const CANARIES = [TG_TOKEN, 'AAcanaryTelegramToken', 'canaryTelegram', TG_WEBHOO
 /** Every text value of every table, and the raw bytes of the database and its WAL. */
 function databaseText(app: App, dbPath: string): string {
   const parts: string[] = [];
-  const tables = app.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[];
+  const db = sqliteOf(app);
+  const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[];
   for (const table of tables) {
-    const columns = (app.db.prepare(`PRAGMA table_info("${table}")`).all() as { name: string }[]).map((c) => c.name);
+    const columns = (db.prepare(`PRAGMA table_info("${table}")`).all() as { name: string }[]).map((c) => c.name);
     for (const column of columns) {
-      parts.push(...(app.db.prepare(`SELECT "${column}" FROM "${table}" WHERE typeof("${column}") = 'text'`).pluck().all() as string[]));
+      parts.push(...(db.prepare(`SELECT "${column}" FROM "${table}" WHERE typeof("${column}") = 'text'`).pluck().all() as string[]));
     }
   }
   for (const file of [dbPath, `${dbPath}-wal`]) if (existsSync(file)) parts.push(readFileSync(file).toString('latin1'));
@@ -57,7 +58,7 @@ describe('secrets never reach logs or the database (canary tokens, chat APIs fai
   let hookUrl = '';
 
   beforeAll(async () => {
-    app = createApp(loadConfig(path.join(ROOT, 'config/demo.yaml'), {}), log, { dbPath, clock: vc.clock, sleep: vc.sleep });
+    app = await createApp(loadConfig(path.join(ROOT, 'config/demo.yaml'), {}), log, { dbPath, clock: vc.clock, sleep: vc.sleep });
     await app.pipeline.poll();
     tgFake = await new FakeTelegram(vc.clock).start();
     slackFake = await new FakeSlack().start();
@@ -81,7 +82,7 @@ describe('secrets never reach logs or the database (canary tokens, chat APIs fai
     await tg.stop();
     await slackFake.stop().catch(() => undefined);
     await tgFake.stop().catch(() => undefined);
-    app.close();
+    await app.close();
     tmp.cleanup();
   });
 
@@ -90,9 +91,9 @@ describe('secrets never reach logs or the database (canary tokens, chat APIs fai
   const subscribeTelegram = async (chat: number) => {
     expect((await hook('/start', chat)).status).toBe(200);
     await tg.idle();
-    return app.delivery.subscriptions.get('telegram', String(chat))!.id;
+    return (await app.delivery.subscriptions.get('telegram', String(chat)))!.id;
   };
-  const lastError = (id: number) => app.db.prepare('SELECT last_error FROM digests WHERE subscription_id = ? ORDER BY id DESC LIMIT 1').pluck().get(id) as string;
+  const lastError = (id: number) => sqliteOf(app).prepare('SELECT last_error FROM digests WHERE subscription_id = ? ORDER BY id DESC LIMIT 1').pluck().get(id) as string;
 
   it('Telegram: reset connections, a 502 page, a 500 echoing the URL, then the API unreachable', async () => {
     const reset = await subscribeTelegram(1);
@@ -138,8 +139,8 @@ describe('secrets never reach logs or the database (canary tokens, chat APIs fai
     const command = (channel: string, text: string) => signedCommand(`http://127.0.0.1:${slack.port}/slack/events`, SLACK_SECRET, { channel_id: channel, text, response_url: slackFake.responseUrl(channel) });
     expect((await command('C1', 'subscribe')).status).toBe(200);
     expect((await command('C2', 'subscribe')).status).toBe(200);
-    const c1 = app.delivery.subscriptions.get('slack', 'C1')!.id;
-    const c2 = app.delivery.subscriptions.get('slack', 'C2')!.id;
+    const c1 = (await app.delivery.subscriptions.get('slack', 'C1'))!.id;
+    const c2 = (await app.delivery.subscriptions.get('slack', 'C2'))!.id;
 
     slackFake.failNext = 1;
     await app.delivery.digestNow(c1);

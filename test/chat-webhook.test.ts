@@ -58,7 +58,7 @@ describe('Telegram webhook: checked, capped, parsed safely, answered first', () 
     server.closeAllConnections();
     server.close();
     await tg.stop();
-    env.cleanup();
+    await env.cleanup();
     await fake.stop();
   });
 
@@ -75,7 +75,7 @@ describe('Telegram webhook: checked, capped, parsed safely, answered first', () 
     // Still alive: the next update is handled.
     expect((await request(port, { body: update('/start', 500), secret: SECRET })).status).toBe(200);
     await tg.idle();
-    expect(env.app.delivery.subscriptions.get('telegram', '500')).toMatchObject({ active: true });
+    expect(await env.app.delivery.subscriptions.get('telegram', '500')).toMatchObject({ active: true });
   });
 
   it('refuses a body over 1 MB with 413, declared or streamed, without handling it', async () => {
@@ -86,7 +86,7 @@ describe('Telegram webhook: checked, capped, parsed safely, answered first', () 
     const padded = JSON.stringify({ ...commandUpdate('/start', { id: 501, type: 'private' }), pad: 'x'.repeat(WEBHOOK_MAX_BYTES - 1000) });
     expect((await request(port, { body: padded, secret: SECRET, chunked: true })).status).toBe(200);
     await tg.idle();
-    expect(env.app.delivery.subscriptions.get('telegram', '501')).toMatchObject({ active: true });
+    expect(await env.app.delivery.subscriptions.get('telegram', '501')).toMatchObject({ active: true });
   });
 
   it('checks the secret token before reading the body', async () => {
@@ -94,7 +94,7 @@ describe('Telegram webhook: checked, capped, parsed safely, answered first', () 
     expect((await request(port, { body: update('/start', 502) })).status).toBe(401);
     expect((await request(port, { body: Buffer.alloc(2 * WEBHOOK_MAX_BYTES, 'x'), secret: 'wrong', chunked: true })).status).toBe(401);
     await tg.idle();
-    expect(env.app.delivery.subscriptions.get('telegram', '502')).toBeUndefined();
+    expect(await env.app.delivery.subscriptions.get('telegram', '502')).toBeUndefined();
   });
 
   it('answers 200 before the update is handled (a /digest waiting on a busy Bot API)', async () => {

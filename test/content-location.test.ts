@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FeedServer } from './helpers/feed-server.js';
-import { testApp } from './helpers/app.js';
+import { sqliteOf, testApp } from './helpers/app.js';
 
 describe('relative links', () => {
   const server = new FeedServer();
@@ -14,13 +14,13 @@ describe('relative links', () => {
   afterAll(() => server.stop());
 
   it('resolve against Content-Location when the response gives one, else against the feed URL', async () => {
-    const env = testApp({ feeds: [{ url: server.url('/feeds/located.xml') }, { url: server.url('/feeds/plain.xml') }] });
+    const env = await testApp({ feeds: [{ url: server.url('/feeds/located.xml') }, { url: server.url('/feeds/plain.xml') }] });
     try {
       await env.app.pipeline.poll();
-      const links = env.app.db.prepare('SELECT link FROM articles ORDER BY link').pluck().all();
+      const links = sqliteOf(env.app).prepare('SELECT link FROM articles ORDER BY link').pluck().all();
       expect(links).toEqual([server.url('/feeds/story/1.html'), 'https://news.example/world/story/1.html'].sort());
     } finally {
-      env.cleanup();
+      await env.cleanup();
     }
   });
 });

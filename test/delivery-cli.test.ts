@@ -39,11 +39,11 @@ describe('preview, subscriptions and the console adapter', () => {
     const vc = new VirtualClock(Date.parse('2026-03-10T06:00:00Z'));
     const env = await demoApp(vc);
     const db = env.app.db.name;
-    env.app.delivery.subscriptions.subscribe('telegram', '555', undefined, 'Reader');
-    env.app.delivery.subscriptions.subscribe('telegram', '556', undefined, 'Alerted');
-    env.app.delivery.subscriptions.setAlerts('telegram', '556', '3');
-    env.app.delivery.subscriptions.setQuiet('telegram', '556', '22:00-07:00 silent');
-    env.app.close();
+    await env.app.delivery.subscriptions.subscribe('telegram', '555', undefined, 'Reader');
+    await env.app.delivery.subscriptions.subscribe('telegram', '556', undefined, 'Alerted');
+    await env.app.delivery.subscriptions.setAlerts('telegram', '556', '3');
+    await env.app.delivery.subscriptions.setQuiet('telegram', '556', '22:00-07:00 silent');
+    await env.app.close();
     const run = async (...args: string[]) => {
       const lines: string[] = [];
       const code = await runCli([...args, '--config', 'config/demo.yaml', '--db', db], (l) => lines.push(l));
@@ -61,7 +61,7 @@ describe('preview, subscriptions and the console adapter', () => {
     const list = await run('subscriptions', 'list');
     expect(list.out).toMatch(/telegram:555 \(Reader\)\s+\[patriot-ukraine\]\s+daily 08:00 Europe\/Kyiv, max 10\s+next 20\d\d-\d\d-\d\d 08:00 Europe\/Kyiv/);
     expect(list.out).toMatch(/telegram:556 \(Alerted\)\s+\[patriot-ukraine\]\s+daily 08:00 Europe\/Kyiv, max 10, alerts at 3 outlets, quiet 22:00-07:00 silent\s+next /);
-    env.cleanup();
+    await env.cleanup();
   });
 
   it('prints digests to the console when no chat token is set', async () => {
@@ -69,9 +69,9 @@ describe('preview, subscriptions and the console adapter', () => {
     const env = await demoApp(vc);
     const printed: string[] = [];
     env.app.delivery.register(new ConsoleAdapter((t) => printed.push(t)));
-    const sub = env.app.delivery.subscriptions.subscribe('console', 'stdout').subscription;
+    const sub = (await env.app.delivery.subscriptions.subscribe('console', 'stdout')).subscription;
     await env.app.delivery.digestNow(sub.id);
     expect(printed.join('')).toMatch(/1\. Japan to transfer Patriot missiles to US \[3 sources\]\n {3}.+\n {3}- The Kyiv Independent: https:\/\/kyivindependent\.com\/japan-to-transfer-patriot-missiles-to-us/);
-    env.cleanup();
+    await env.cleanup();
   });
 });

@@ -6,6 +6,7 @@ import { ChatApiProxy } from './helpers/chat-proxy.js';
 import { VirtualClock, demoApp } from './helpers/delivery.js';
 import { FakeTelegram } from './helpers/fake-telegram.js';
 import { SqliteLockHolder } from './helpers/sqlite-lock.js';
+import { sqliteOf } from './helpers/app.js';
 
 const T0 = Date.parse('2026-03-10T04:00:00Z');
 
@@ -24,8 +25,8 @@ describe('restarts, worker ids and database locks', () => {
     env = await demoApp(vc, undefined, 'worker-1');
   });
   afterEach(async () => {
-    others.splice(0).forEach((a) => a.db.open && a.close());
-    env.cleanup();
+    for (const a of others.splice(0)) if (a.db.open) await a.close();
+    await env.cleanup();
     await fake.stop();
   });
   const open = async (owner: string): Promise<App> => {
@@ -34,12 +35,13 @@ describe('restarts, worker ids and database locks', () => {
     connect(app, fake.apiRoot);
     return app;
   };
-  const parts = (app: App) => app.db.prepare('SELECT digest_id, platform_message_id IS NOT NULL AS saved, resends FROM digest_parts ORDER BY digest_id').all();
+  const parts = (app: App) => sqliteOf(app).prepare('SELECT digest_id, platform_message_id IS NOT NULL AS saved, resends FROM digest_parts ORDER BY digest_id').all();
 
   /** Two digests whose sends never get an answer, like a process killed mid-send; the sender is abandoned. */
   const strandTwoDigests = async () => {
     const subs = env.app.delivery.subscriptions;
-    const ids = ['100', '101'].map((chat) => env.app.delivery.outbox.createNow(subs.subscribe('telegram', chat).subscription.id)!.id);
+    const ids: number[] = [];
+    for (const chat of ['100', '101']) ids.push((await env.app.delivery.outbox.createNow((await subs.subscribe('telegram', chat)).subscription.id))!.id);
     connect(env.app, fake.apiRoot);
     fake.hangOn = 'Patriot';
     env.app.delivery.sender.runOnce().catch(() => undefined);
@@ -50,7 +52,7 @@ describe('restarts, worker ids and database locks', () => {
 
   it('a restart under the same worker id resumes its leased digests at once, not after the 5-minute lease', async () => {
     const ids = await strandTwoDigests();
-    env.app.close(); // the process dies, leaving both digests leased to worker-1
+    await env.app.close(); // the process dies, leaving both digests leased to worker-1
     // Another worker leaves them alone: the lease is not its own and has not run out.
     const other = await open('worker-2');
     expect(await other.delivery.sender.runOnce()).toMatchObject({ sent: 0 });
@@ -73,7 +75,7 @@ describe('restarts, worker ids and database locks', () => {
     expect(twin.delivery.sender.workerId).toMatch(/^worker-1~\d+-[0-9a-f]{8}$/);
     expect(fake.sent).toHaveLength(0);
     // Once the first process is gone, the next start under worker-1 takes the id and the digests.
-    env.app.close();
+    await env.app.close();
     const next = await open('worker-1');
     expect(await next.delivery.sender.runOnce()).toMatchObject({ sent: 2 });
     expect(next.delivery.sender.workerId).toBe('worker-1');
@@ -85,9 +87,9 @@ describe('restarts, worker ids and database locks', () => {
     try {
       connect(env.app, proxy.url);
       // Shorter than the lock, so the sender's own retries are exercised, not only SQLite's wait.
-      env.app.db.pragma('busy_timeout = 300');
-      const sub = env.app.delivery.subscriptions.subscribe('telegram', '100').subscription;
-      const digest = env.app.delivery.outbox.createNow(sub.id)!;
+      sqliteOf(env.app).pragma('busy_timeout = 300');
+      const sub = (await env.app.delivery.subscriptions.subscribe('telegram', '100')).subscription;
+      const digest = (await env.app.delivery.outbox.createNow(sub.id))!;
       let released: Promise<void> | undefined;
       // The moment Telegram has accepted the message, before the sender hears of it, another
       // connection takes the write lock for 1.5 s.
@@ -99,7 +101,7 @@ describe('restarts, worker ids and database locks', () => {
       expect(Date.now() - started).toBeGreaterThanOrEqual(1000); // it did meet the lock
       await released;
       expect(fake.messagesTo(100)).toHaveLength(1);
-      expect(env.app.db.prepare('SELECT status FROM digests WHERE id = ?').pluck().get(digest.id)).toBe('sent');
+      expect(sqliteOf(env.app).prepare('SELECT status FROM digests WHERE id = ?').pluck().get(digest.id)).toBe('sent');
       expect(parts(env.app)).toEqual([{ digest_id: digest.id, saved: 1, resends: 0 }]);
       // Nothing left to send later either.
       vc.now += 10 * 60_000;

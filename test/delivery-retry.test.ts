@@ -7,6 +7,7 @@ import { silentLogger } from '../src/logger.js';
 import { ChatApiProxy } from './helpers/chat-proxy.js';
 import { VirtualClock, demoApp } from './helpers/delivery.js';
 import { FakeTelegram } from './helpers/fake-telegram.js';
+import { sqliteOf } from './helpers/app.js';
 
 const T0 = Date.parse('2026-03-10T04:00:00Z');
 const MINUTE = 60_000;
@@ -45,14 +46,14 @@ describe('chat API outages and the dead letter', () => {
     app.delivery.register(new TelegramAdapter({ token: '123:TEST', apiRoot: proxy.url }, app.delivery.subscriptions, app.delivery, silentLogger));
   });
   afterEach(async () => {
-    env.cleanup();
+    await env.cleanup();
     await proxy.stop();
     await fake.stop();
   });
 
   /** The stored parts of each chat's digests, in order: what the chat must have received, once. */
   const expected = () =>
-    app.db
+    sqliteOf(app)
       .prepare(`SELECT s.chat_id AS chat, json_group_array(json(p.payload)) AS texts
         FROM digest_parts p JOIN digests d ON d.id = p.digest_id JOIN subscriptions s ON s.id = d.subscription_id
         GROUP BY s.chat_id ORDER BY s.chat_id`)
@@ -65,8 +66,8 @@ describe('chat API outages and the dead letter', () => {
     const subs = app.delivery.subscriptions;
     // Due every 20 s through the outage, the first at its start.
     for (let i = 0; i < CHATS; i++) {
-      const sub = subs.subscribe('telegram', String(200 + i)).subscription;
-      app.db.prepare('UPDATE subscriptions SET next_due_at = ? WHERE id = ?').run(T0 + i * 20_000, sub.id);
+      const sub = (await subs.subscribe('telegram', String(200 + i))).subscription;
+      sqliteOf(app).prepare('UPDATE subscriptions SET next_due_at = ? WHERE id = ?').run(T0 + i * 20_000, sub.id);
     }
     const back = T0 + 10 * MINUTE;
     proxy.outage = { until: back, mode: 'bad-gateway' }; // the first half: the proxy's 502 page
@@ -76,7 +77,7 @@ describe('chat API outages and the dead letter', () => {
       if (vc.now >= T0 + 5 * MINUTE && vc.now < back) proxy.outage = { until: back, mode: 'reset' }; // then dropped connections
       await app.delivery.tick();
     }
-    const rows = app.db.prepare('SELECT status, sent_at, attempts FROM digests').all() as { status: string; sent_at: number; attempts: number }[];
+    const rows = sqliteOf(app).prepare('SELECT status, sent_at, attempts FROM digests').all() as { status: string; sent_at: number; attempts: number }[];
     expect(rows).toHaveLength(CHATS);
     expect(rows.every((r) => r.status === 'sent')).toBe(true);
     const chats = expected();
@@ -92,31 +93,31 @@ describe('chat API outages and the dead letter', () => {
 
   it('gives up after delivery.retryFor (24 h) as dead, shown by the CLI, sent by `outbox resend`; a blocked chat still stops', async () => {
     const subs = app.delivery.subscriptions;
-    const sub = subs.subscribe('telegram', '100', undefined, 'Reader').subscription;
+    const sub = (await subs.subscribe('telegram', '100', undefined, 'Reader')).subscription;
     proxy.outage = { until: Infinity, mode: 'bad-gateway' };
-    const digest = app.delivery.outbox.createNow(sub.id)!;
+    const digest = (await app.delivery.outbox.createNow(sub.id))!;
     const delays: number[] = [];
     for (let tries = 0; tries < 1000; tries++) {
       await app.delivery.sender.runOnce();
-      const row = app.db.prepare('SELECT status, next_attempt_at FROM digests WHERE id = ?').get(digest.id) as { status: string; next_attempt_at: number };
+      const row = sqliteOf(app).prepare('SELECT status, next_attempt_at FROM digests WHERE id = ?').get(digest.id) as { status: string; next_attempt_at: number };
       if (row.status !== 'pending') break;
       delays.push(row.next_attempt_at - vc.now);
       vc.now = row.next_attempt_at;
     }
-    const dead = app.db.prepare('SELECT status, attempts, failing_since, dead_at, last_error FROM digests WHERE id = ?').get(digest.id) as Record<string, number | string>;
+    const dead = sqliteOf(app).prepare('SELECT status, attempts, failing_since, dead_at, last_error FROM digests WHERE id = ?').get(digest.id) as Record<string, number | string>;
     expect(dead).toMatchObject({ status: 'dead', attempts: delays.length + 1, failing_since: T0, dead_at: T0 + 24 * HOUR });
     expect(dead.last_error).toMatch(/502|Bad Gateway|network/i);
     expect(Math.max(...delays)).toBeLessThanOrEqual(MAX_RETRY_DELAY_MS);
     expect(new Set(delays.slice(-20)).size).toBe(20); // jittered, not in lockstep
     console.log(`dead-letter test: ${dead.attempts} attempts over 24 h, longest wait ${Math.max(...delays) / 1000} s, last error "${dead.last_error}"`);
-    expect(subs.get('telegram', '100')!.active).toBe(true); // the chat is fine; only the API was down
+    expect((await subs.get('telegram', '100'))!.active).toBe(true); // the chat is fine; only the API was down
 
     // A blocked chat is a permanent error: its subscription stops, as before.
-    const blocked = subs.subscribe('telegram', '300').subscription;
+    const blocked = (await subs.subscribe('telegram', '300')).subscription;
     fake.blocked.add('300');
     proxy.outage = undefined;
     await app.delivery.digestNow(blocked.id);
-    expect(subs.get('telegram', '300')).toMatchObject({ active: false, stopReason: 'blocked by the user' });
+    expect(await subs.get('telegram', '300')).toMatchObject({ active: false, stopReason: 'blocked by the user' });
 
     const cli = async (...args: string[]) => {
       const lines: string[] = [];
@@ -143,14 +144,14 @@ describe('chat API outages and the dead letter', () => {
     expect((await cli('outbox', 'resend')).code).toBe(2);
     const resent = await cli('outbox', 'resend', '--all');
     expect(resent.out).toContain(`digest ${digest.id} (telegram:100) queued again`);
-    const row = app.db.prepare('SELECT status, attempts, next_attempt_at FROM digests WHERE id = ?').get(digest.id) as { status: string; attempts: number; next_attempt_at: number };
+    const row = sqliteOf(app).prepare('SELECT status, attempts, next_attempt_at FROM digests WHERE id = ?').get(digest.id) as { status: string; attempts: number; next_attempt_at: number };
     expect(row).toMatchObject({ status: 'pending', attempts: 0 });
 
     // The API is back: the worker's next outbox run sends it, once (the CLI queued it at the real time).
     vc.now = Math.max(vc.now, row.next_attempt_at);
     await app.delivery.sender.runOnce();
     expect(fake.messagesTo(100)).toHaveLength(1);
-    expect(app.db.prepare('SELECT status FROM digests WHERE id = ?').pluck().get(digest.id)).toBe('sent');
+    expect(sqliteOf(app).prepare('SELECT status FROM digests WHERE id = ?').pluck().get(digest.id)).toBe('sent');
     expect((await cli('outbox', 'resend', String(digest.id))).code).toBe(2); // delivered: nothing to resend
     expect((await cli('outbox', 'resend', '--all')).out).toBe('no dead digests to send again');
   });

@@ -6,7 +6,7 @@ import { renderText } from '../src/adapters/console/render.js';
 import { renderSlack } from '../src/adapters/slack/render.js';
 import { renderTelegram } from '../src/adapters/telegram/render.js';
 import { summarise } from '../src/stories/summarise.js';
-import { testApp } from './helpers/app.js';
+import { sqliteOf, testApp } from './helpers/app.js';
 import { VirtualClock } from './helpers/delivery.js';
 
 const T0 = Date.parse('2026-03-10T08:00:00Z');
@@ -30,23 +30,24 @@ class Newsroom {
     this.topic = app.config.topics[0]!.id;
   }
 
-  story(reports: Report[], now: number): number {
-    const id = this.repo.create(this.topic, reports[0]!.title, reports[0]!.publishedAt, now);
-    this.add(id, reports, now);
-    return id;
+  async story(reports: Report[], now: number): Promise<number> {
+    const [id] = await this.repo.reserveIds(1);
+    await this.repo.create(id!, this.topic, reports[0]!.title, reports[0]!.publishedAt, now);
+    await this.add(id!, reports, now);
+    return id!;
   }
 
   /** Reports join a story at `now`; its counts and summary are redone as the pipeline does. */
-  add(storyId: number, reports: Report[], now: number): void {
-    for (const r of reports) this.repo.addMember(storyId, this.article(r, now), 0.8, 'similar', now);
-    this.repo.refresh(storyId, now);
-    const members = this.repo.members(storyId);
-    const s = summarise(members.map((m) => ({ title: m.title, description: m.description, body: m.content })), this.app.pipeline.idf);
-    this.repo.setSummary(storyId, s.headline, s.text, now);
+  async add(storyId: number, reports: Report[], now: number): Promise<void> {
+    for (const r of reports) await this.repo.addMembers([{ storyId, articleId: this.article(r, now), similarity: 0.8, reason: 'similar' }], now);
+    await this.repo.refresh([storyId], now);
+    const members = await this.repo.members(storyId);
+    const s = summarise(members.map((m) => ({ title: m.title, description: m.description, body: m.content })), await this.app.pipeline.idf());
+    await this.repo.setSummary(storyId, s.headline, s.text, now);
   }
 
   private article(r: Report, now: number): number {
-    const db = this.app.db;
+    const db = sqliteOf(this.app);
     const feedUrl = `https://${r.outlet.toLowerCase().replace(/\W+/g, '-')}.example/rss`;
     db.prepare("INSERT INTO feeds (url, title, origin, created_at) VALUES (?, ?, 'user', ?) ON CONFLICT(url) DO NOTHING").run(feedUrl, r.outlet, now);
     const feedId = db.prepare('SELECT id FROM feeds WHERE url = ?').pluck().get(feedUrl);
@@ -59,23 +60,23 @@ class Newsroom {
 
 describe('digests', () => {
   let vc: VirtualClock;
-  let env: ReturnType<typeof testApp>;
+  let env: Awaited<ReturnType<typeof testApp>>;
   let news: Newsroom;
   let subId: number;
-  beforeEach(() => {
+  beforeEach(async () => {
     vc = new VirtualClock(T0);
-    env = testApp({}, vc.clock);
+    env = await testApp({}, vc.clock);
     news = new Newsroom(env.app);
-    subId = env.app.delivery.subscriptions.subscribe('console', 'stdout').subscription.id;
+    subId = (await env.app.delivery.subscriptions.subscribe('console', 'stdout')).subscription.id;
   });
   afterEach(() => env.cleanup());
 
-  const digestNow = () => env.app.delivery.outbox.createNow(subId)!.digest;
+  const digestNow = async () => (await env.app.delivery.outbox.createNow(subId))!.digest;
   const storyIn = (stories: DigestStory[], id: number) => stories.find((s) => s.id === id)!;
 
   describe('source links', () => {
-    it('links every outlet to its own article of that story, the headline’s outlet first', () => {
-      const japan = news.story(
+    it('links every outlet to its own article of that story, the headline’s outlet first', async () => {
+      const japan = await news.story(
         [
           { outlet: 'Alpha News', url: 'https://alpha.example/japan-patriots', title: 'Japan weighs Patriot exports', description: 'Japan is weighing an export of Patriot missiles to the United States, officials in Tokyo said on Monday.', publishedAt: T0 - 6 * HOUR },
           { outlet: 'Beta Wire', url: 'https://beta.example/japan-transfer', title: 'Japan to transfer Patriot missiles to US', description: 'Japan will transfer Patriot missiles to the United States to refill stocks drained by aid to Ukraine, the government said.', publishedAt: T0 - 5 * HOUR },
@@ -84,14 +85,14 @@ describe('digests', () => {
         ],
         T0 - 2 * HOUR,
       );
-      const germany = news.story(
+      const germany = await news.story(
         [
           { outlet: 'Delta Post', url: 'https://delta.example/iris-t', title: 'Germany delivers another IRIS-T system to Ukraine', description: 'Germany handed Ukraine another IRIS-T air defence system on Tuesday, the defence ministry in Berlin said.', publishedAt: T0 - 6 * HOUR },
           { outlet: 'Alpha News', url: 'https://alpha.example/germany-iris-t', title: 'Berlin sends IRIS-T battery to Kyiv', description: 'Berlin sent a further IRIS-T battery to Kyiv, bringing the number it has delivered to eight.', publishedAt: T0 - 5 * HOUR },
         ],
         T0 - 2 * HOUR,
       );
-      const d = digestNow();
+      const d = await digestNow();
       const j = storyIn(d.stories, japan);
       expect(j.headline).toBe('Japan to transfer Patriot missiles to US');
       // The headline's report (Beta Wire's, published first under that title) leads; then by time.
@@ -117,19 +118,19 @@ describe('digests', () => {
     const lead = (s: DigestStory) => s.summary.split(/(?<=\.) /)[0]!;
     const WARNING = 'Russia summoned the Japanese ambassador in Moscow and warned of serious consequences if the missiles reach Ukraine.';
 
-    it('says what is new ("Now also: … (+2 sources)") instead of the summary read before', () => {
-      const id = news.story(first, T0 - 2 * HOUR);
-      const before = storyIn(digestNow().stories, id);
+    it('says what is new ("Now also: … (+2 sources)") instead of the summary read before', async () => {
+      const id = await news.story(first, T0 - 2 * HOUR);
+      const before = storyIn((await digestNow()).stories, id);
       expect(before.isUpdate).toBe(false);
       expect(before.summary).toContain('Japan will transfer Patriot missiles');
 
       vc.now = T0 + 3 * HOUR;
-      news.add(id, [
+      await news.add(id, [
         { outlet: 'Delta Post', url: 'https://delta.example/russia-warns', title: 'Russia warns Japan over Patriot missiles', description: `${WARNING} Japan will sell Patriot missiles to the United States, the Kremlin noted.`, publishedAt: T0 + 1 * HOUR },
         { outlet: 'Epsilon Daily', url: 'https://epsilon.example/japan-patriot', title: 'Japan to transfer Patriot missiles to US', description: 'Japan will transfer Patriot missiles to the United States, officials in Tokyo said.', publishedAt: T0 + 2 * HOUR },
       ], vc.now);
       vc.now += HOUR;
-      const d = digestNow();
+      const d = await digestNow();
       const after = storyIn(d.stories, id);
       expect(after).toMatchObject({ isUpdate: true, newSources: 2, update: WARNING });
       // The new outlets first: they are the news.
@@ -143,13 +144,13 @@ describe('digests', () => {
       expect(JSON.stringify(renderSlack(d))).toContain(`Now also: ${WARNING} (+2 sources)`);
     });
 
-    it('shows only the badge and the new outlets first when the new reports add nothing', () => {
-      const id = news.story(first, T0 - 2 * HOUR);
-      digestNow();
+    it('shows only the badge and the new outlets first when the new reports add nothing', async () => {
+      const id = await news.story(first, T0 - 2 * HOUR);
+      await digestNow();
       vc.now = T0 + 3 * HOUR;
-      news.add(id, [{ outlet: 'Epsilon Daily', url: 'https://epsilon.example/japan-patriot', title: 'Japan to provide US with Patriot missiles', description: 'Japan will provide the United States with Patriot missiles from its own stocks, the defence ministry said.', publishedAt: T0 + 2 * HOUR }], vc.now);
+      await news.add(id, [{ outlet: 'Epsilon Daily', url: 'https://epsilon.example/japan-patriot', title: 'Japan to provide US with Patriot missiles', description: 'Japan will provide the United States with Patriot missiles from its own stocks, the defence ministry said.', publishedAt: T0 + 2 * HOUR }], vc.now);
       vc.now += HOUR;
-      const d = digestNow();
+      const d = await digestNow();
       const after = storyIn(d.stories, id);
       expect(after.update).toBeUndefined();
       const text = renderText(d);

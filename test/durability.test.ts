@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { FeedServer, rss, type FeedItem } from './helpers/feed-server.js';
 import { tempDir, writeConfig } from './helpers/app.js';
+import { loadConfig } from '../src/config/load.js';
+import { feedDeadlineMs } from '../src/ingest/poller.js';
 
 const CHILD = path.resolve('test/helpers/poll-child.ts');
 const FEEDS = 20;
@@ -82,6 +84,16 @@ function checkProcessedOnce(dbFile: string) {
   }
 }
 
+/** When the last feed lease still held runs out (a killed worker's are never given back), or 0. */
+function leasedUntil(dbFile: string): number {
+  const db = new Database(dbFile, { readonly: true });
+  try {
+    return (db.prepare('SELECT coalesce(max(poll_lease_until), 0) FROM feeds WHERE poll_owner IS NOT NULL').pluck().get() as number) ?? 0;
+  } finally {
+    db.close();
+  }
+}
+
 describe('kill -9 during polls and processing', () => {
   const server = new FeedServer();
   const { dir, cleanup } = tempDir();
@@ -125,6 +137,10 @@ describe('kill -9 during polls and processing', () => {
     // The kills did fall between storing and processing at least once (else this tests nothing).
     expect(kills.some((k) => k.pendingAtKill > 0)).toBe(true);
 
+    // A worker killed mid-poll leaves the leases of the feeds it was polling; the restarted worker
+    // (same host, the killed pid gone) takes them back at once instead of waiting for them to run out.
+    const leaseMs = 2 * feedDeadlineMs({ timeoutMs: loadConfig(config, {}).fetch.timeout });
+    expect(leasedUntil(dbFile)).toBeLessThanOrEqual(Date.now() + leaseMs);
     const last = await run([config, dbFile, 'once']).done;
     expect(last.code, last.stderr).toBe(0);
     const state = checkProcessedOnce(dbFile);
@@ -139,7 +155,9 @@ describe('kill -9 during polls and processing', () => {
     expect(state.relevantNotInStory).toBe(0);
     expect(state.topicDocs).toBe(state.inStories);
     expect(state.staleSummaries).toBe(0);
-  }, 180_000);
+    // The restart polled every feed: no lease is left behind.
+    expect(leasedUntil(dbFile)).toBe(0);
+  }, 300_000);
 });
 
 describe('two workers and the CLI on one database', () => {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../src/cli.js';
-import { openDatabase } from '../src/db/open.js';
+import { Store } from '../src/db/store.js';
 import { ArticleRepo } from '../src/db/articles.js';
 import { FeedRepo } from '../src/db/feeds.js';
 import { parseFeedSync } from '../src/ingest/parse.js';
@@ -84,22 +84,22 @@ describe('JSON Feed 1.0 and 1.1', () => {
     it('a poll stores the JSON feeds’ items; the broken one fails alone with a precise message', async () => {
       const r = await cli('poll');
       expect(r.out + r.err).toContain('invalid JSON');
-      const conn = openDatabase(db);
+      const conn = Store.openSqlite(db);
       try {
         const feeds = new FeedRepo(conn);
         const articles = new ArticleRepo(conn);
-        const a = articles.byUrl('https://json.example/a')!;
+        const a = (await articles.byUrl('https://json.example/a'))!;
         expect(a).toMatchObject({ title: 'Germany & Spain pledge Patriot systems to Ukraine', guid: 'j1', author: 'A. Writer', published_at: Date.parse('2026-03-02T09:10:00Z') });
         expect(a.content).toContain('Berlin will send one more battery.');
-        const b = articles.byUrl(`${server.url('/b')}`)!;
+        const b = (await articles.byUrl(`${server.url('/b')}`))!;
         expect(b).toMatchObject({ guid: 'j2', description: 'A summary' });
         expect(b.content).toBe('Plain text with a < sign & more');
-        expect(articles.byUrl('https://old.example/1')).toMatchObject({ title: 'Version one item', author: 'Old Author' });
-        expect(articles.byUrl('https://rss.example/1')).toBeDefined();
-        expect(feeds.byUrl(server.url('/feed.json'))).toMatchObject({ title: 'Json Desk', last_error: null });
-        expect(feeds.byUrl(server.url('/broken.json'))!.last_error).toMatch(/invalid JSON/);
+        expect(await articles.byUrl('https://old.example/1')).toMatchObject({ title: 'Version one item', author: 'Old Author' });
+        expect(await articles.byUrl('https://rss.example/1')).toBeDefined();
+        expect(await feeds.byUrl(server.url('/feed.json'))).toMatchObject({ title: 'Json Desk', last_error: null });
+        expect((await feeds.byUrl(server.url('/broken.json')))!.last_error).toMatch(/invalid JSON/);
       } finally {
-        conn.close();
+        await conn.close();
       }
     });
 

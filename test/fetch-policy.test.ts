@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FeedServer, rss } from './helpers/feed-server.js';
-import { tempDir, writeConfig } from './helpers/app.js';
+import { sqliteOf, tempDir, writeConfig } from './helpers/app.js';
 import { AddressPolicy } from '../src/ingest/address-policy.js';
 import { loadConfig } from '../src/config/load.js';
 import { createApp, type App } from '../src/app.js';
@@ -12,7 +12,7 @@ const secretPage = `<!DOCTYPE html><html><body><article><h1>Internal</h1>${`<p>$
 const THIN = 'Patriot air defense for Ukraine.';
 const day = (h: number) => `Tue, 03 Mar 2026 ${String(h).padStart(2, '0')}:00:00 GMT`;
 
-function appWithLog(overrides: Record<string, unknown>): { app: App; lines: string[]; cleanup(): void } {
+async function appWithLog(overrides: Record<string, unknown>): Promise<{ app: App; lines: string[]; cleanup(): Promise<void> }> {
   const { dir, cleanup } = tempDir();
   const lines: string[] = [];
   const destination = new Writable({
@@ -21,8 +21,15 @@ function appWithLog(overrides: Record<string, unknown>): { app: App; lines: stri
       done();
     },
   });
-  const app = createApp(loadConfig(writeConfig(dir, overrides), {}), createLogger({ level: 'info', destination }));
-  return { app, lines, cleanup: () => (app.close(), cleanup()) };
+  const app = await createApp(loadConfig(writeConfig(dir, overrides), {}), createLogger({ level: 'info', destination }));
+  return {
+    app,
+    lines,
+    cleanup: async () => {
+      await app.close();
+      cleanup();
+    },
+  };
 }
 
 describe('address policy', () => {
@@ -50,7 +57,7 @@ describe('address policy', () => {
 describe('article pages never reach internal addresses', () => {
   const feeds = new FeedServer();
   const internal = new FeedServer();
-  let env: ReturnType<typeof appWithLog>;
+  let env: Awaited<ReturnType<typeof appWithLog>>;
   beforeAll(async () => {
     await feeds.start();
     await internal.start();
@@ -64,10 +71,10 @@ describe('article pages never reach internal addresses', () => {
       ]),
     });
     // The feed server is allowed (the operator's choice); the other loopback server is not.
-    env = appWithLog({ articles: { fetchPages: true, minTextChars: 400 }, fetch: { allowHosts: [`127.0.0.1:${feeds.port}`] }, feeds: [{ url: feeds.url('/feed.xml') }] });
+    env = await appWithLog({ articles: { fetchPages: true, minTextChars: 400 }, fetch: { allowHosts: [`127.0.0.1:${feeds.port}`] }, feeds: [{ url: feeds.url('/feed.xml') }] });
   });
   afterAll(async () => {
-    env.cleanup();
+    await env?.cleanup();
     await feeds.stop();
     await internal.stop();
   });
@@ -78,13 +85,13 @@ describe('article pages never reach internal addresses', () => {
     expect(report.pendingArticles).toBe(0);
     expect(internal.requests).toHaveLength(0);
     expect(feeds.hits('/redirect')).toBe(1);
-    const rows = env.app.db.prepare('SELECT page_text, page_error FROM articles ORDER BY id').all() as { page_text: string | null; page_error: string }[];
+    const rows = sqliteOf(env.app).prepare('SELECT page_text, page_error FROM articles ORDER BY id').all() as { page_text: string | null; page_error: string }[];
     expect(rows.map((r) => r.page_text)).toEqual([null, null, null]);
     expect(rows[0]!.page_error).toMatch(/^refused to fetch http:\/\/127\.0\.0\.1:\d+\/secret\.html: 127\.0\.0\.1 is a loopback address/);
     expect(rows[1]!.page_error).toMatch(/^refused to fetch http:\/\/localhost:\d+\/secret\.html: .*localhost resolves to (127\.0\.0\.1|::1), a loopback address/);
     expect(rows[2]!.page_error).toMatch(/^refused to fetch http:\/\/127\.0\.0\.1:\d+\/secret\.html/);
     expect(env.lines.filter((l) => l.includes('article page not fetched: refused'))).toHaveLength(3);
-    const text = (env.app.db.prepare("SELECT group_concat(title || ' ' || summary, ' ') FROM stories").pluck().get() as string) ?? '';
+    const text = (sqliteOf(env.app).prepare("SELECT group_concat(title || ' ' || summary, ' ') FROM stories").pluck().get() as string) ?? '';
     expect(text).not.toContain('hunter2');
     expect(text).toContain('Patriot');
   });
@@ -94,7 +101,7 @@ describe('a slow article server delays only its own articles', () => {
   const server = new FeedServer();
   let release!: () => void;
   const held = new Promise<void>((resolve) => (release = resolve));
-  let env: ReturnType<typeof appWithLog>;
+  let env: Awaited<ReturnType<typeof appWithLog>>;
   beforeAll(async () => {
     await server.start();
     // Every page request is held open until the test releases it (then 404).
@@ -105,11 +112,11 @@ describe('a slow article server delays only its own articles', () => {
     server.route('/rich.xml', {
       body: rss('Rich Wire', [{ title: 'Russia warns Japan over Patriot missile transfer', link: 'https://example.org/rich', guid: 'r', date: day(9), description: 'Moscow said the transfer of Patriot interceptors would harm relations. '.repeat(8) }]),
     });
-    env = appWithLog({ articles: { fetchPages: true, minTextChars: 400 }, fetch: { allowHosts: [`127.0.0.1:${server.port}`], pageConcurrency: 4 }, feeds: [{ url: server.url('/thin.xml') }, { url: server.url('/rich.xml') }] });
+    env = await appWithLog({ articles: { fetchPages: true, minTextChars: 400 }, fetch: { allowHosts: [`127.0.0.1:${server.port}`], pageConcurrency: 4 }, feeds: [{ url: server.url('/thin.xml') }, { url: server.url('/rich.xml') }] });
   });
   afterAll(async () => {
     release();
-    env.cleanup();
+    await env?.cleanup();
     await server.stop();
   });
 
@@ -126,7 +133,7 @@ describe('a slow article server delays only its own articles', () => {
     const second = await env.app.pipeline.processPending();
     expect(second.processedArticles).toBe(20);
     expect(second.pendingArticles).toBe(0);
-    const failed = env.app.db.prepare("SELECT count(*) FROM articles WHERE page_error = 'HTTP 404 Not Found'").pluck().get();
+    const failed = sqliteOf(env.app).prepare("SELECT count(*) FROM articles WHERE page_error = 'HTTP 404 Not Found'").pluck().get();
     expect(failed).toBe(20);
   });
 });

@@ -58,7 +58,7 @@ describe('/filter commands, and filters in alerts, digests and preview (local Bo
   });
   afterEach(async () => {
     await tg.stop();
-    env.cleanup();
+    await env.cleanup();
     await fake.stop();
   });
 
@@ -117,10 +117,10 @@ describe('/filter commands, and filters in alerts, digests and preview (local Bo
     await send('/start');
     await send('/alerts 2');
     await send('/filter add -Росія');
-    const kept = grow.create('Київ отримав нову батарею Patriot', 'Система вже на бойовому чергуванні.', 'Суспільне');
-    grow.report(kept, 'Укрінформ');
-    const dropped = grow.create('РОСІЯ атакувала Київ ракетами', 'Patriot збили більшість ракет.', 'Суспільне');
-    grow.report(dropped, 'Укрінформ');
+    const kept = await grow.create('Київ отримав нову батарею Patriot', 'Система вже на бойовому чергуванні.', 'Суспільне');
+    await grow.report(kept, 'Укрінформ');
+    const dropped = await grow.create('РОСІЯ атакувала Київ ракетами', 'Patriot збили більшість ракет.', 'Суспільне');
+    await grow.report(dropped, 'Укрінформ');
     await env.app.delivery.tick();
     const alerts = fake.messagesTo(100).filter((m) => m.text.startsWith('⚡'));
     expect(alerts.map((m) => m.text.split('\n')[0])).toEqual(['⚡ <b>Київ отримав нову батарею Patriot</b>']);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import iconv from './helpers/cp1251.js';
 import { FeedServer, atom, rdf, rss } from './helpers/feed-server.js';
-import { testApp } from './helpers/app.js';
+import { sqliteOf, testApp } from './helpers/app.js';
 import { FeedRepo } from '../src/db/feeds.js';
 import type { App } from '../src/app.js';
 
@@ -15,7 +15,7 @@ const ITEM = (n: number, extra: Partial<{ date: string; description: string }> =
 });
 
 function articles(app: App, feedUrl: string) {
-  return app.db
+  return sqliteOf(app)
     .prepare('SELECT a.* FROM articles a JOIN feeds f ON f.id = a.feed_id WHERE f.url = ? ORDER BY a.id')
     .all(feedUrl) as { id: number; title: string; url: string; description: string; published_at: number; first_seen_at: number; content: string }[];
 }
@@ -23,7 +23,7 @@ function articles(app: App, feedUrl: string) {
 describe('feed ingestion over HTTP', () => {
   const server = new FeedServer();
   let now = Date.parse('2026-01-10T12:00:00Z');
-  let env: ReturnType<typeof testApp>;
+  let env: Awaited<ReturnType<typeof testApp>>;
   const urls: Record<string, string> = {};
 
   beforeAll(async () => {
@@ -51,7 +51,7 @@ describe('feed ingestion over HTTP', () => {
     urls.loop = server.route('/loop-a', { status: 302, headers: { location: '/loop-b' } });
     server.route('/loop-b', { status: 302, headers: { location: '/loop-a' } });
     urls.redirected = server.route('/old-feed', { status: 301, headers: { location: '/good.xml' } });
-    env = testApp(
+    env = await testApp(
       {
         fetch: { timeout: 0.5, maxBytes: 20_000 },
         feeds: Object.values(urls).map((url) => ({ url })),
@@ -60,7 +60,7 @@ describe('feed ingestion over HTTP', () => {
     );
   });
   afterAll(async () => {
-    env.cleanup();
+    await env?.cleanup();
     await server.stop();
   });
 
@@ -79,58 +79,58 @@ describe('feed ingestion over HTTP', () => {
     expect(articles(env.app, urls.ampersand!).map((a) => a.title)).toEqual(['Story 40 Q&A with AT&T']);
     expect(byUrl[urls.ampersand!]!.repaired).toBe(true);
 
-    const error = (url: string) => feeds.byUrl(url)!;
-    expect(error(urls.html!)).toMatchObject({ last_status: 'not-a-feed', last_error: 'not a feed: the server returned an HTML page', error_count: 1 });
-    expect(error(urls.missing!)).toMatchObject({ last_status: 'http', last_error: 'HTTP 404 Not Found' });
-    expect(error(urls.timeout!)).toMatchObject({ last_status: 'timeout', last_error: 'timed out after 500 ms' });
-    expect(error(urls.big!)).toMatchObject({ last_status: 'too-large' });
-    expect(error(urls.big!).last_error).toMatch(/exceeds the 19.5 KB limit \(fetch.maxBytes\)/);
-    expect(error(urls.loop!)).toMatchObject({ last_status: 'redirects' });
-    expect(error(urls.loop!).last_error).toMatch(/^redirect loop/);
+    const error = async (url: string) => (await feeds.byUrl(url))!;
+    expect(await error(urls.html!)).toMatchObject({ last_status: 'not-a-feed', last_error: 'not a feed: the server returned an HTML page', error_count: 1 });
+    expect(await error(urls.missing!)).toMatchObject({ last_status: 'http', last_error: 'HTTP 404 Not Found' });
+    expect(await error(urls.timeout!)).toMatchObject({ last_status: 'timeout', last_error: 'timed out after 500 ms' });
+    expect(await error(urls.big!)).toMatchObject({ last_status: 'too-large' });
+    expect((await error(urls.big!)).last_error).toMatch(/exceeds the 19.5 KB limit \(fetch.maxBytes\)/);
+    expect(await error(urls.loop!)).toMatchObject({ last_status: 'redirects' });
+    expect((await error(urls.loop!)).last_error).toMatch(/^redirect loop/);
     // A redirect within the limit is followed; its items are the same articles as the target's.
     expect(byUrl[urls.redirected!]!.status).toBe('ok');
     expect(report.failedFeeds).toBe(5);
     // Failing feeds are retried later, not dropped: the next poll is scheduled one interval on.
-    expect(error(urls.missing!).next_poll_at).toBe(now + 15 * 60_000);
+    expect((await error(urls.missing!)).next_poll_at).toBe(now + 15 * 60_000);
   });
 
   it('backs off exponentially on repeated failures, capped', async () => {
     const feeds = new FeedRepo(env.app.db);
-    const feed = feeds.byUrl(urls.missing!)!;
+    const feed = (await feeds.byUrl(urls.missing!))!;
     now += 60 * 60_000;
     await env.app.pipeline.poll([feed]);
-    const after = feeds.byUrl(urls.missing!)!;
+    const after = (await feeds.byUrl(urls.missing!))!;
     expect(after.error_count).toBe(2);
     expect(after.next_poll_at).toBe(now + 30 * 60_000);
     // A feed that recovers resets its failure count.
     server.route('/missing.xml', { body: rss('Back', [ITEM(60)]) });
     await env.app.pipeline.poll([after]);
-    expect(feeds.byUrl(urls.missing!)).toMatchObject({ error_count: 0, last_status: 'ok', last_error: null });
+    expect(await feeds.byUrl(urls.missing!)).toMatchObject({ error_count: 0, last_status: 'ok', last_error: null });
   });
 
   it('is idempotent: the same items polled twice stay one article each', async () => {
-    const before = env.app.db.prepare('SELECT count(*) FROM articles').pluck().get();
-    const report = await env.app.pipeline.poll(new FeedRepo(env.app.db).list().filter((f) => f.url === urls.good || f.url === urls.atom));
+    const before = sqliteOf(env.app).prepare('SELECT count(*) FROM articles').pluck().get();
+    const report = await env.app.pipeline.poll((await new FeedRepo(env.app.db).list()).filter((f) => f.url === urls.good || f.url === urls.atom));
     expect(report.newArticles).toBe(0);
     expect(report.updatedArticles).toBe(0);
-    expect(env.app.db.prepare('SELECT count(*) FROM articles').pluck().get()).toBe(before);
+    expect(sqliteOf(env.app).prepare('SELECT count(*) FROM articles').pluck().get()).toBe(before);
   });
 });
 
 describe('conditional GET, edits, canonical URLs and dates', () => {
   const server = new FeedServer();
   let now = Date.parse('2026-01-10T12:00:00Z');
-  let env: ReturnType<typeof testApp>;
+  let env: Awaited<ReturnType<typeof testApp>>;
   beforeAll(async () => {
     await server.start();
-    env = testApp({}, () => now);
+    env = await testApp({}, () => now);
   });
   afterAll(async () => {
-    env.cleanup();
+    await env?.cleanup();
     await server.stop();
   });
 
-  const addFeed = (path: string) => new FeedRepo(env.app.db).add(server.url(path), 'user', now).feed;
+  const addFeed = async (path: string) => (await new FeedRepo(env.app.db).add(server.url(path), 'user', now)).feed;
 
   it('sends the stored ETag and Last-Modified back and treats 304 as no change', async () => {
     const body = rss('Etag', [ITEM(1)]);
@@ -140,10 +140,10 @@ describe('conditional GET, edits, canonical URLs and dates', () => {
           ? { status: 304 }
           : { headers: { etag: '"v1"', 'last-modified': 'Fri, 22 Dec 2023 10:00:00 GMT' }, body },
     });
-    const feed = addFeed('/etag.xml');
+    const feed = await addFeed('/etag.xml');
     const first = await env.app.pipeline.poll([feed]);
     expect(first.newArticles).toBe(1);
-    const stored = new FeedRepo(env.app.db).byId(feed.id)!;
+    const stored = (await new FeedRepo(env.app.db).byId(feed.id))!;
     expect(stored).toMatchObject({ etag: '"v1"', last_modified: 'Fri, 22 Dec 2023 10:00:00 GMT' });
     const second = await env.app.pipeline.poll([stored]);
     expect(second.feeds[0]!.status).toBe('not-modified');
@@ -151,15 +151,15 @@ describe('conditional GET, edits, canonical URLs and dates', () => {
     expect(last.headers['if-none-match']).toBe('"v1"');
     expect(last.headers['if-modified-since']).toBe('Fri, 22 Dec 2023 10:00:00 GMT');
     expect(last.headers['user-agent']).toMatch(/^news-digest\//);
-    expect(new FeedRepo(env.app.db).byId(feed.id)!.last_status).toBe('not-modified');
+    expect((await new FeedRepo(env.app.db).byId(feed.id))!.last_status).toBe('not-modified');
   });
 
   it('updates an item edited between polls instead of duplicating it', async () => {
     server.route('/edit.xml', { body: rss('Edit', [{ ...ITEM(7), title: 'Japan to send Patriot missiles' }]) });
-    const feed = addFeed('/edit.xml');
+    const feed = await addFeed('/edit.xml');
     await env.app.pipeline.poll([feed]);
     server.route('/edit.xml', { body: rss('Edit', [{ ...ITEM(7), title: 'Japan to send Patriot missiles to the US', description: 'Updated text' }]) });
-    const report = await env.app.pipeline.poll([new FeedRepo(env.app.db).byId(feed.id)!]);
+    const report = await env.app.pipeline.poll([(await new FeedRepo(env.app.db).byId(feed.id))!]);
     expect(report.updatedArticles).toBe(1);
     expect(report.newArticles).toBe(0);
     const rows = articles(env.app, server.url('/edit.xml'));
@@ -170,9 +170,9 @@ describe('conditional GET, edits, canonical URLs and dates', () => {
   it('treats the same story URL with and without utm_ parameters as one article', async () => {
     server.route('/utm-a.xml', { body: rss('A', [{ title: 'Same story', link: 'https://News.Example/world/patriot/?utm_source=rss&utm_medium=feed&id=5#top' }]) });
     server.route('/utm-b.xml', { body: rss('B', [{ title: 'Same story', link: 'https://news.example/world/patriot?id=5&fbclid=abc' }]) });
-    const report = await env.app.pipeline.poll([addFeed('/utm-a.xml'), addFeed('/utm-b.xml')]);
+    const report = await env.app.pipeline.poll([await addFeed('/utm-a.xml'), await addFeed('/utm-b.xml')]);
     expect(report.newArticles).toBe(1);
-    const row = env.app.db.prepare("SELECT url FROM articles WHERE title = 'Same story'").all();
+    const row = sqliteOf(env.app).prepare("SELECT url FROM articles WHERE title = 'Same story'").all();
     expect(row).toEqual([{ url: 'https://news.example/world/patriot?id=5' }]);
   });
 
@@ -184,7 +184,7 @@ describe('conditional GET, edits, canonical URLs and dates', () => {
         { title: 'Good date', link: 'http://d.example/3', guid: 'd3', date: 'Fri, 22 Dec 2023 10:00:00 GMT' },
       ]),
     });
-    await env.app.pipeline.poll([addFeed('/dates.xml')]);
+    await env.app.pipeline.poll([await addFeed('/dates.xml')]);
     const rows = articles(env.app, server.url('/dates.xml'));
     expect(rows.map((r) => [r.title, r.published_at])).toEqual([
       ['No date', now],
@@ -197,7 +197,7 @@ describe('conditional GET, edits, canonical URLs and dates', () => {
     server.route('/html.xml', {
       body: rss('HTML', [{ title: 'Patriot &amp; NASAMS', link: 'http://h.example/1', description: '<p>First&nbsp;para &mdash; <b>bold</b></p><script>x()</script><p>Second   para</p>' }]),
     });
-    await env.app.pipeline.poll([addFeed('/html.xml')]);
+    await env.app.pipeline.poll([await addFeed('/html.xml')]);
     const [row] = articles(env.app, server.url('/html.xml'));
     expect(row!.title).toBe('Patriot & NASAMS');
     expect(row!.description).toBe('First para — bold Second para');
@@ -207,7 +207,7 @@ describe('conditional GET, edits, canonical URLs and dates', () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     server.route('/once.xml', { wait: gate, body: rss('Once', [ITEM(90)]) });
-    const feed = addFeed('/once.xml');
+    const feed = await addFeed('/once.xml');
     const first = env.app.poller.pollOne(feed);
     const second = await env.app.poller.pollOne(feed);
     expect(second.status).toBe('skipped');

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FeedServer, rss, type FeedItem } from './helpers/feed-server.js';
-import { testApp } from './helpers/app.js';
+import { sqliteOf, testApp } from './helpers/app.js';
 import { htmlToText } from '../src/ingest/text.js';
 import { TITLE_MAX } from '../src/ingest/normalise.js';
 
@@ -30,16 +30,16 @@ describe('input limits', () => {
   afterAll(() => server.stop());
 
   async function timedPoll(path: string) {
-    const env = testApp({ feeds: [{ url: server.url(path) }] });
+    const env = await testApp({ feeds: [{ url: server.url(path) }] });
     try {
       const started = performance.now();
       const report = await env.app.pipeline.poll();
       const ms = performance.now() - started;
-      const huge = env.app.db.prepare("SELECT title, description FROM articles WHERE guid = 'huge'").get() as { title: string; description: string } | undefined;
-      const longestStoryTitle = env.app.db.prepare('SELECT max(length(title)) FROM stories').pluck().get() as number;
+      const huge = sqliteOf(env.app).prepare("SELECT title, description FROM articles WHERE guid = 'huge'").get() as { title: string; description: string } | undefined;
+      const longestStoryTitle = sqliteOf(env.app).prepare('SELECT max(length(title)) FROM stories').pluck().get() as number;
       return { ms, report, huge, longestStoryTitle };
     } finally {
-      env.cleanup();
+      await env.cleanup();
     }
   }
 

@@ -2,7 +2,7 @@ import { cpSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MIGRATIONS_DIR, openDatabase } from '../src/db/open.js';
+import { MIGRATIONS_DIR, Store } from '../src/db/store.js';
 import { MigrationError } from '../src/db/migrate.js';
 import { tempDir } from './helpers/app.js';
 
@@ -15,29 +15,30 @@ describe('migrations', () => {
     return d.dir;
   };
 
-  it('applies every migration once, in order, and records it', () => {
+  it('applies every migration once, in order, and records it', async () => {
     const file = path.join(tmp(), 'a.db');
-    const db = openDatabase(file);
+    const store = Store.openSqlite(file);
+    const db = store.sqlite!;
     const versions = db.prepare('SELECT version FROM schema_migrations ORDER BY version').pluck().all();
     expect(versions[0]).toBe('0001_init.sql');
     expect(versions).toEqual([...versions].sort());
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
-    db.close();
+    await store.close();
     // Restart: nothing re-applied, nothing fails.
-    const again = openDatabase(file);
-    expect(again.prepare('SELECT count(*) FROM schema_migrations').pluck().get()).toBe(versions.length);
-    again.close();
+    const again = Store.openSqlite(file);
+    expect(again.sqlite!.prepare('SELECT count(*) FROM schema_migrations').pluck().get()).toBe(versions.length);
+    await again.close();
   });
 
   it('rolls a broken migration back whole and leaves the database as it was', () => {
     const dir = tmp();
     const migrations = path.join(dir, 'migrations');
     cpSync(MIGRATIONS_DIR, migrations, { recursive: true });
-    writeFileSync(path.join(migrations, '9999_broken.sql'), 'CREATE TABLE half_done (id INTEGER);\nINSERT INTO no_such_table VALUES (1);\n');
+    writeFileSync(path.join(migrations, 'sqlite', '9999_broken.sql'), 'CREATE TABLE half_done (id INTEGER);\nINSERT INTO no_such_table VALUES (1);\n');
     const file = path.join(dir, 'b.db');
-    expect(() => openDatabase(file, { migrationsDir: migrations })).toThrow(MigrationError);
-    expect(() => openDatabase(file, { migrationsDir: migrations })).toThrow(/migration 9999_broken.sql failed: no such table: no_such_table/);
+    expect(() => Store.openSqlite(file, { migrationsDir: migrations })).toThrow(MigrationError);
+    expect(() => Store.openSqlite(file, { migrationsDir: migrations })).toThrow(/migration 9999_broken.sql failed: no such table: no_such_table/);
     const raw = new Database(file);
     const tables = raw.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all();
     expect(tables).toContain('articles');

@@ -6,6 +6,7 @@ import { nextRun, parseSchedule } from '../src/scheduler/schedule.js';
 import type { App } from '../src/app.js';
 import { FakeTelegram } from './helpers/fake-telegram.js';
 import { VirtualClock, demoApp } from './helpers/delivery.js';
+import { sqliteOf } from './helpers/app.js';
 
 const T0 = Date.parse('2026-03-10T04:00:00Z'); // 06:00 in Kyiv
 const HOUR = 3_600_000;
@@ -26,7 +27,7 @@ describe('outbox', () => {
     env = await demoApp(vc);
   });
   afterEach(async () => {
-    env.cleanup();
+    await env.cleanup();
     await fake.stop();
   });
 
@@ -37,7 +38,7 @@ describe('outbox', () => {
 
     it('sends at the scheduled hour in the subscriber’s time zone, once', async () => {
       const subs = env.app.delivery.subscriptions;
-      const sub = subs.subscribe('telegram', '100').subscription;
+      const sub = (await subs.subscribe('telegram', '100')).subscription;
       expect(new Date(sub.nextDueAt!).toISOString()).toBe('2026-03-10T06:00:00.000Z'); // 08:00 Kyiv (UTC+2)
       await env.app.delivery.tick();
       expect(fake.messagesTo(100)).toHaveLength(0);
@@ -45,35 +46,35 @@ describe('outbox', () => {
       await env.app.delivery.tick();
       await env.app.delivery.tick();
       expect(fake.messagesTo(100)).toHaveLength(1);
-      expect(subs.get('telegram', '100')!.nextDueAt).toBe(Date.parse('2026-03-11T06:00:00Z'));
+      expect((await subs.get('telegram', '100'))!.nextDueAt).toBe(Date.parse('2026-03-11T06:00:00Z'));
     });
 
     it('sends a digest that fell due while the process was down once, on restart', async () => {
-      const sub = env.app.delivery.subscriptions.subscribe('telegram', '100').subscription;
+      const sub = (await env.app.delivery.subscriptions.subscribe('telegram', '100')).subscription;
       const dbPath = env.app.db.name;
-      env.app.close();
+      await env.app.close();
       vc.now = sub.nextDueAt! + 3 * 24 * HOUR + 5 * 60_000; // three scheduled times missed
       const restarted = await demoApp(vc, dbPath);
       connect(restarted.app, fake);
       await restarted.app.delivery.tick();
       await restarted.app.delivery.tick();
       expect(fake.messagesTo(100)).toHaveLength(1);
-      expect(restarted.app.db.prepare('SELECT count(*) FROM digests').pluck().get()).toBe(1);
-      expect(restarted.app.delivery.subscriptions.get('telegram', '100')!.nextDueAt).toBeGreaterThan(vc.now);
-      restarted.app.close();
+      expect(sqliteOf(restarted.app).prepare('SELECT count(*) FROM digests').pluck().get()).toBe(1);
+      expect((await restarted.app.delivery.subscriptions.get('telegram', '100'))!.nextDueAt).toBeGreaterThan(vc.now);
+      await restarted.app.close();
     });
 
     it('sends nothing when nothing is new, unless the "nothing new" note is on', async () => {
       const subs = env.app.delivery.subscriptions;
-      const sub = subs.subscribe('telegram', '100').subscription;
+      const sub = (await subs.subscribe('telegram', '100')).subscription;
       await env.app.delivery.digestNow(sub.id);
       expect(fake.messagesTo(100)).toHaveLength(1);
-      vc.now = subs.get('telegram', '100')!.nextDueAt!;
+      vc.now = (await subs.get('telegram', '100'))!.nextDueAt!;
       await env.app.delivery.tick();
       expect(fake.messagesTo(100)).toHaveLength(1);
-      expect(env.app.db.prepare("SELECT status FROM digests ORDER BY id DESC LIMIT 1").pluck().get()).toBe('empty');
+      expect(sqliteOf(env.app).prepare("SELECT status FROM digests ORDER BY id DESC LIMIT 1").pluck().get()).toBe('empty');
       env.app.config.digest.nothingNewNote = true;
-      vc.now = subs.get('telegram', '100')!.nextDueAt!;
+      vc.now = (await subs.get('telegram', '100'))!.nextDueAt!;
       await env.app.delivery.tick();
       expect(fake.messagesTo(100)).toHaveLength(2);
       expect(fake.messagesTo(100)[1]!.text).toContain('Nothing new on your topics since the last digest.');
@@ -81,20 +82,20 @@ describe('outbox', () => {
 
     it('includes a story again when it gains sources, saying so', async () => {
       const subs = env.app.delivery.subscriptions;
-      const sub = subs.subscribe('telegram', '100').subscription;
+      const sub = (await subs.subscribe('telegram', '100')).subscription;
       await env.app.delivery.digestNow(sub.id);
       // Two more outlets report the Russian warning.
       const repo = new StoryRepo(env.app.db);
-      const warning = repo.list().find((s) => s.article_count === 1)!;
+      const warning = (await repo.list()).find((s) => s.article_count === 1)!;
       vc.now += HOUR;
       for (const n of [1, 2]) {
-        const feed = env.app.db.prepare("INSERT INTO feeds (url, title, origin, created_at) VALUES (?, ?, 'user', ?)").run(`https://extra${n}.example/rss`, `Extra Outlet ${n}`, vc.now);
-        const art = env.app.db
+        const feed = sqliteOf(env.app).prepare("INSERT INTO feeds (url, title, origin, created_at) VALUES (?, ?, 'user', ?)").run(`https://extra${n}.example/rss`, `Extra Outlet ${n}`, vc.now);
+        const art = sqliteOf(env.app)
           .prepare("INSERT INTO articles (feed_id, url, link, title, published_at, first_seen_at, updated_at, content_hash) VALUES (?, ?, ?, ?, ?, ?, ?, 'h')")
           .run(feed.lastInsertRowid, `https://extra${n}.example/a`, `https://extra${n}.example/a`, `Moscow warns Tokyo over Patriot missiles ${n}`, warning.last_published, vc.now, vc.now);
-        repo.addMember(warning.id, Number(art.lastInsertRowid), 0.5, 'similar', vc.now);
+        await repo.addMembers([{ storyId: warning.id, articleId: Number(art.lastInsertRowid), similarity: 0.5, reason: 'similar' }], vc.now);
       }
-      repo.refresh(warning.id, vc.now);
+      await repo.refresh([warning.id], vc.now);
       await env.app.delivery.digestNow(sub.id);
       const second = fake.messagesTo(100).at(-1)!.text;
       expect(second).toContain('Russia warns Japan over supply of Patriot air defense systems to Ukraine</b> <i>(update: +2 sources)</i>');
@@ -106,16 +107,16 @@ describe('outbox', () => {
     it('resumes after a crash between two parts without resending part one', async () => {
       const app = env.app;
       const dbPath = app.db.name;
-      const sub = app.delivery.subscriptions.subscribe('telegram', '100').subscription;
-      const created = app.delivery.outbox.createNow(sub.id)!;
+      const sub = (await app.delivery.subscriptions.subscribe('telegram', '100')).subscription;
+      const created = (await app.delivery.outbox.createNow(sub.id))!;
       // Store a two-part digest, as a long digest renders.
-      app.db.prepare('INSERT INTO digest_parts (digest_id, seq, payload) VALUES (?, 0, ?), (?, 1, ?)').run(created.id, JSON.stringify('<b>part one</b>'), created.id, JSON.stringify('<b>part two</b>'));
+      sqliteOf(app).prepare('INSERT INTO digest_parts (digest_id, seq, payload) VALUES (?, 0, ?), (?, 1, ?)').run(created.id, JSON.stringify('<b>part one</b>'), created.id, JSON.stringify('<b>part two</b>'));
       fake.hangOn = 'part two'; // the process "dies" while sending part two
       connect(app, fake);
       // Its promise is abandoned like a killed process; errors after the "death" are ignored.
       app.delivery.sender.runOnce().catch(() => undefined);
       await expect.poll(() => fake.calls.filter((c) => c.method === 'sendMessage').length).toBe(2);
-      expect(app.db.prepare('SELECT seq, platform_message_id IS NOT NULL AS sent FROM digest_parts ORDER BY seq').all()).toEqual([
+      expect(sqliteOf(app).prepare('SELECT seq, platform_message_id IS NOT NULL AS sent FROM digest_parts ORDER BY seq').all()).toEqual([
         { seq: 0, sent: 1 },
         { seq: 1, sent: 0 },
       ]);
@@ -126,22 +127,33 @@ describe('outbox', () => {
       connect(restarted.app, fake);
       await restarted.app.delivery.sender.runOnce();
       expect(fake.messagesTo(100).map((m) => m.text)).toEqual(['<b>part one</b>', '<b>part two</b>']);
-      expect(restarted.app.db.prepare('SELECT status FROM digests WHERE id = ?').pluck().get(created.id)).toBe('sent');
-      restarted.app.close();
+      expect(sqliteOf(restarted.app).prepare('SELECT status FROM digests WHERE id = ?').pluck().get(created.id)).toBe('sent');
+      await restarted.app.close();
     });
 
     it('never sends the same digest twice from two workers on one database', async () => {
       const dbPath = env.app.db.name;
       const subs = env.app.delivery.subscriptions;
-      for (let i = 0; i < 20; i++) subs.subscribe('telegram', String(1000 + i));
-      vc.now = subs.get('telegram', '1000')!.nextDueAt!;
+      for (let i = 0; i < 20; i++) await subs.subscribe('telegram', String(1000 + i));
+      vc.now = (await subs.get('telegram', '1000'))!.nextDueAt!;
       const other = await demoApp(vc, dbPath, 'worker-B');
       connect(env.app, fake);
       connect(other.app, fake);
-      await Promise.all([env.app.delivery.tick(), other.app.delivery.tick(), env.app.delivery.tick(), other.app.delivery.tick()]);
+      // Both workers are in this one process, so better-sqlite3's busy wait (synchronous) on one
+      // connection would stall the other's open transaction for the whole busy timeout: here a
+      // lock is reported at once instead, and the code's own lock handling (retry, or build at
+      // the next tick) takes over, as it does between two processes.
+      for (const app of [env.app, other.app]) sqliteOf(app).pragma('busy_timeout = 0');
+      const left = () => sqliteOf(env.app).prepare("SELECT count(*) FROM subscriptions WHERE next_due_at <= ?").pluck().get(vc.now) as number
+        + (sqliteOf(env.app).prepare("SELECT count(*) FROM digests WHERE status IN ('pending', 'sending')").pluck().get() as number);
+      for (let round = 0; round < 10 && (round === 0 || left() > 0); round++) {
+        await Promise.all([env.app.delivery.tick(), other.app.delivery.tick(), env.app.delivery.tick(), other.app.delivery.tick()]);
+      }
+      expect(left()).toBe(0);
+      expect(sqliteOf(env.app).prepare("SELECT count(*) FROM digests WHERE status = 'sent'").pluck().get()).toBe(20);
       for (let i = 0; i < 20; i++) expect(fake.messagesTo(1000 + i)).toHaveLength(1);
-      expect(env.app.db.prepare('SELECT count(*) FROM digests').pluck().get()).toBe(20);
-      other.app.close();
+      expect(sqliteOf(env.app).prepare('SELECT count(*) FROM digests').pluck().get()).toBe(20);
+      await other.app.close();
     });
   });
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FeedServer, atom, rss } from './helpers/feed-server.js';
-import { testApp } from './helpers/app.js';
+import { sqliteOf, testApp } from './helpers/app.js';
 
 const T0 = Date.parse('2026-03-03T10:00:00Z');
 const items = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => ({ title: `${prefix} item ${i}`, link: `https://${prefix.toLowerCase()}.example/${i}`, guid: `${prefix}-${i}` }));
@@ -32,19 +32,19 @@ describe('every feed gets the same status polled alone or together', () => {
   /** Polls the feeds in one poll of a fresh database; the outcome of each, by path. */
   async function poll(paths: string[]): Promise<Record<string, Outcome>> {
     // Fetch timeout 1 s: the never-ending transfer is cut at 1 s, its whole-feed deadline at 2 s.
-    const env = testApp({ fetch: { timeout: 1 }, feeds: paths.map((p) => ({ url: server.url(p) })) }, () => T0);
+    const env = await testApp({ fetch: { timeout: 1 }, feeds: paths.map((p) => ({ url: server.url(p) })) }, () => T0);
     try {
       const report = await env.app.pipeline.poll();
       const out: Record<string, Outcome> = {};
       for (const r of report.feeds) {
         const path = new URL(r.url).pathname;
-        const stored = env.app.db.prepare('SELECT count(*) FROM articles WHERE feed_id = ?').pluck().get(r.feedId) as number;
-        const title = env.app.db.prepare('SELECT title FROM feeds WHERE id = ?').pluck().get(r.feedId) as string | null;
+        const stored = sqliteOf(env.app).prepare('SELECT count(*) FROM articles WHERE feed_id = ?').pluck().get(r.feedId) as number;
+        const title = sqliteOf(env.app).prepare('SELECT title FROM feeds WHERE id = ?').pluck().get(r.feedId) as string | null;
         out[path] = { status: r.status, kind: r.errorKind ?? null, items: r.items, stored, title };
       }
       return out;
     } finally {
-      env.cleanup();
+      await env.cleanup();
     }
   }
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FeedServer, rss, type FeedItem } from './helpers/feed-server.js';
-import { testApp } from './helpers/app.js';
+import { sqliteOf, testApp } from './helpers/app.js';
 import { Retention } from '../src/retention.js';
 
 const DAY = 86_400_000;
@@ -28,8 +28,9 @@ describe('retention', () => {
 
   it('prunes old articles with their links, stories and digests, and takes their terms off the statistics', async () => {
     let now = T0 + DAY;
-    const env = testApp({ feeds: [{ url: server.url('/feed.xml') }], retention: { maxAge: '90d' } }, () => now);
-    const db = env.app.db;
+    const env = await testApp({ feeds: [{ url: server.url('/feed.xml') }], retention: { maxAge: '90d' } }, () => now);
+    const store = env.app.db;
+    const db = sqliteOf(env.app);
     const q = (sql: string, ...args: unknown[]) => db.prepare(sql).pluck().get(...args) as number;
     try {
       await env.app.pipeline.poll();
@@ -46,7 +47,7 @@ describe('retention', () => {
       await env.app.pipeline.poll();
       expect(q('SELECT count(*) FROM articles')).toBe(6);
 
-      const report = await new Retention(db, 90 * DAY, () => now).prune();
+      const report = await new Retention(store, 90 * DAY, () => now).prune();
       expect(report).toMatchObject({ articles: 3, stories: 1, digests: 1 });
       expect(q('SELECT count(*) FROM articles')).toBe(3);
       expect(q("SELECT count(*) FROM articles WHERE guid LIKE 'old-%'")).toBe(0);
@@ -63,9 +64,9 @@ describe('retention', () => {
       expect(q("SELECT count(*) FROM topic_term_df WHERE term LIKE 'zorblania%'")).toBe(0);
 
       // Nothing older is left: a second run prunes nothing.
-      expect(await new Retention(db, 90 * DAY, () => now).prune()).toMatchObject({ articles: 0, stories: 0, digests: 0 });
+      expect(await new Retention(store, 90 * DAY, () => now).prune()).toMatchObject({ articles: 0, stories: 0, digests: 0 });
     } finally {
-      env.cleanup();
+      await env.cleanup();
     }
   });
 });

@@ -5,6 +5,7 @@ import { silentLogger } from '../src/logger.js';
 import type { Digest } from '../src/digest/model.js';
 import { FakeSlack, signedCommand } from './helpers/fake-slack.js';
 import { VirtualClock, demoApp } from './helpers/delivery.js';
+import { sqliteOf } from './helpers/app.js';
 
 const SECRET = 'test-signing-secret';
 
@@ -25,7 +26,7 @@ describe('Slack adapter: signed slash commands and Block Kit digests', () => {
   });
   afterAll(async () => {
     await slack.stop();
-    env.cleanup();
+    await env.cleanup();
     await fake.stop();
   });
 
@@ -48,24 +49,24 @@ describe('Slack adapter: signed slash commands and Block Kit digests', () => {
     expect(bad.status).toBe(401);
     const stale = await signedCommand(url, SECRET, { channel_id: 'CBAD', text: 'subscribe' }, { timestamp: Math.floor(Date.now() / 1000) - 60 * 60 });
     expect(stale.status).toBe(401);
-    expect(env.app.delivery.subscriptions.get('slack', 'CBAD')).toBeUndefined();
+    expect(await env.app.delivery.subscriptions.get('slack', 'CBAD')).toBeUndefined();
   });
 
   it('refuses correctly signed requests timestamped more than 5 minutes away, in the future too', async () => {
     const at = (offsetSeconds: number) => signedCommand(url, SECRET, { channel_id: 'CTIME', text: 'subscribe' }, { timestamp: Math.floor(Date.now() / 1000) + offsetSeconds });
     for (const offset of [600, 24 * 60 * 60, 310, -600]) expect((await at(offset)).status, `${offset} s`).toBe(401);
-    expect(env.app.delivery.subscriptions.get('slack', 'CTIME')).toBeUndefined();
+    expect(await env.app.delivery.subscriptions.get('slack', 'CTIME')).toBeUndefined();
     // Within the window either way: accepted.
     expect((await at(120)).status).toBe(200);
     expect((await at(-120)).status).toBe(200);
-    expect(env.app.delivery.subscriptions.get('slack', 'CTIME')).toMatchObject({ active: true });
+    expect(await env.app.delivery.subscriptions.get('slack', 'CTIME')).toMatchObject({ active: true });
   });
 
   it('subscribes the channel and replies ephemerally', async () => {
     const reply = await command('C1', 'subscribe');
     expect(reply.response_type).toBe('ephemeral');
     expect(reply.text).toMatch(/^Subscribed this channel to \*patriot-ukraine\*/);
-    expect(env.app.delivery.subscriptions.get('slack', 'C1')).toMatchObject({ active: true, chatTitle: 'name-C1' });
+    expect(await env.app.delivery.subscriptions.get('slack', 'C1')).toMatchObject({ active: true, chatTitle: 'name-C1' });
     expect((await command('C1', 'schedule weekdays 09:00')).text).toMatch(/^Schedule set\.\nTopics: .*\nSchedule: weekdays 09:00 \(Europe\/Kyiv\)/);
     expect((await command('C1', 'frobnicate')).text).toBe('Unknown subcommand "frobnicate". Usage: /digest subscribe|unsubscribe|now|schedule|timezone|alerts|quiet|filter|settings|topics|help, e.g. /digest subscribe');
     expect((await command('C1', 'timezone Nowhere')).text).toMatch(/is not a time zone/);
@@ -86,14 +87,14 @@ describe('Slack adapter: signed slash commands and Block Kit digests', () => {
     fake.notInChannel.add('C2');
     await command('C2', 'subscribe');
     expect(await now('C2')).toBe('I am not in this channel, so I cannot post the digest. Invite me with `/invite @news-digest`, then `/digest subscribe` again.');
-    expect(env.app.delivery.subscriptions.get('slack', 'C2')).toMatchObject({ active: false, stopReason: 'not_in_channel' });
+    expect(await env.app.delivery.subscriptions.get('slack', 'C2')).toMatchObject({ active: false, stopReason: 'not_in_channel' });
   });
 
   it('waits when Slack answers ratelimited, then posts', async () => {
     await command('C3', 'subscribe');
     fake.rateLimitNext = 1;
     expect(await now('C3')).toBe('The digest (2 stories) is queued and will be posted shortly.');
-    const row = env.app.db.prepare("SELECT d.status, d.next_attempt_at FROM digests d JOIN subscriptions s ON s.id = d.subscription_id WHERE s.chat_id = 'C3'").get() as { status: string; next_attempt_at: number };
+    const row = sqliteOf(env.app).prepare("SELECT d.status, d.next_attempt_at FROM digests d JOIN subscriptions s ON s.id = d.subscription_id WHERE s.chat_id = 'C3'").get() as { status: string; next_attempt_at: number };
     expect(row).toEqual({ status: 'pending', next_attempt_at: vc.now + 20_000 });
     vc.now += 20_000;
     await env.app.delivery.sender.runOnce();

@@ -18,7 +18,7 @@ import { loadConfig } from '../src/config/load.js';
 import { silentLogger } from '../src/logger.js';
 import { StoryRepo } from '../src/db/stories.js';
 import { runCli } from '../src/cli.js';
-import { ROOT, tempDir, writeConfig } from './helpers/app.js';
+import { ROOT, sqliteOf, tempDir, writeConfig } from './helpers/app.js';
 import { FeedServer, rss } from './helpers/feed-server.js';
 import { AGGREGATOR_COPY, PATRIOT_WEEK, type WeekItem } from './fixtures/patriot-week.js';
 
@@ -234,14 +234,14 @@ describe('B-cubed metrics', () => {
 describe('the seed story end to end (demo feeds → poll → stories)', () => {
   it('puts the four Japan-transfer reports in one story and the Russian warning in another', async () => {
     const { dir, cleanup } = tempDir();
-    const app = createApp(loadConfig(path.join(ROOT, 'config/demo.yaml'), {}), silentLogger, { dbPath: path.join(dir, 'seed.db') });
+    const app = await createApp(loadConfig(path.join(ROOT, 'config/demo.yaml'), {}), silentLogger, { dbPath: path.join(dir, 'seed.db') });
     try {
       const report = await app.pipeline.poll();
       expect(report.relevantArticles).toBe(5);
       expect(report.newStories).toBe(2);
       const repo = new StoryRepo(app.db);
-      const stories = repo.list();
-      const titles = stories.map((s) => repo.members(s.id).map((m) => m.title));
+      const stories = await repo.list();
+      const titles = await Promise.all(stories.map(async (s) => (await repo.members(s.id)).map((m) => m.title)));
       const japan = titles.find((t) => t.length === 4)!;
       expect(japan).toHaveLength(4);
       expect(japan.every((t) => /Japan/.test(t))).toBe(true);
@@ -252,12 +252,12 @@ describe('the seed story end to end (demo feeds → poll → stories)', () => {
       expect(japanStory.summary.length).toBeLessThanOrEqual(450);
       expect(japanStory.summary).not.toMatch(/Newsletter|Subscribe|Support independent journalism|Skip to content|Getty/i);
       // NFL and the grain story stay out.
-      expect(app.db.prepare('SELECT count(*) FROM article_topics WHERE relevant = 0').pluck().get()).toBe(2);
+      expect(sqliteOf(app).prepare('SELECT count(*) FROM article_topics WHERE relevant = 0').pluck().get()).toBe(2);
       // Polling again changes nothing.
       const again = await app.pipeline.poll();
       expect(again).toMatchObject({ newArticles: 0, newStories: 0, updatedStories: 0 });
     } finally {
-      app.close();
+      await app.close();
       cleanup();
     }
   });
@@ -275,7 +275,7 @@ describe('stories are events: a cold start on a week of same-topic news', () => 
       server.route(`/${outlets.indexOf(outlet)}.xml`, { body: rss(outlet, own.map((i) => ({ title: i.title, link: link(i), guid: link(i), date: new Date(i.date).toUTCString(), description: i.description }))) });
     }
     const config = writeConfig(dir, { feeds: outlets.map((o, n) => ({ url: server.url(`/${n}.xml`), title: o })) });
-    const app = createApp(loadConfig(config, {}), silentLogger, { clock: () => Date.parse('2026-03-07T12:00:00Z') });
+    const app = await createApp(loadConfig(config, {}), silentLogger, { clock: () => Date.parse('2026-03-07T12:00:00Z') });
     try {
       const report = await app.pipeline.poll();
       expect(report.failedFeeds).toBe(0);
@@ -284,8 +284,8 @@ describe('stories are events: a cold start on a week of same-topic news', () => 
       const eventOf = new Map(items.map((i) => [link(i), i.event]));
       const predicted: number[] = [];
       const truth: string[] = [];
-      for (const s of repo.list()) {
-        for (const m of repo.members(s.id)) {
+      for (const s of await repo.list()) {
+        for (const m of await repo.members(s.id)) {
           predicted.push(s.id);
           truth.push(eventOf.get(m.url)!);
         }
@@ -295,16 +295,16 @@ describe('stories are events: a cold start on a week of same-topic news', () => 
       const scores = clusterScores(predicted, truth);
       expect(scores.bcubedPrecision).toBe(1);
       expect(scores.bcubedRecall).toBe(1);
-      expect(repo.list()).toHaveLength(new Set(items.map((i) => i.event)).size);
+      expect(await repo.list()).toHaveLength(new Set(items.map((i) => i.event)).size);
       // The aggregator's word-for-word copy was folded as a copy, not judged by similarity.
-      const copy = app.db.prepare(`SELECT reason FROM story_articles sa JOIN articles a ON a.id = sa.article_id WHERE a.url = ?`).pluck().get(link(AGGREGATOR_COPY));
+      const copy = sqliteOf(app).prepare(`SELECT reason FROM story_articles sa JOIN articles a ON a.id = sa.article_id WHERE a.url = ?`).pluck().get(link(AGGREGATOR_COPY));
       expect(copy).toBe('same-title');
       // The Kremlin's reaction to Germany's pledge is a story of its own, in the pledge's thread.
       const storyOfEvent = (event: string) => predicted[truth.indexOf(event)]!;
-      const pledge = repo.get(storyOfEvent('germany-pledge'))!;
-      const reaction = repo.get(storyOfEvent('russia-warns-germany'))!;
+      const pledge = (await repo.get(storyOfEvent('germany-pledge')))!;
+      const reaction = (await repo.get(storyOfEvent('russia-warns-germany')))!;
       expect(reaction.id).not.toBe(pledge.id);
-      app.close();
+      await app.close();
 
       // `explain` says what decided a joined report, term by term.
       const joined = items.find((i) => i.outlet === 'Beta Wire' && i.event === 'germany-pledge')!;
@@ -319,11 +319,8 @@ describe('stories are events: a cold start on a week of same-topic news', () => 
       expect(stories).toHaveLength(new Set(items.map((i) => i.event)).size);
       expect(stories.every((s) => typeof s.threadId === 'number')).toBe(true);
     } finally {
-      try {
-        app.close();
-      } catch {
-        /* closed above */
-      }
+      // Closed above unless an assertion failed first.
+      await app.close().catch(() => undefined);
       cleanup();
       await server.stop();
     }

@@ -6,6 +6,7 @@ import type { App } from '../src/app.js';
 import type { Digest } from '../src/digest/model.js';
 import { FakeTelegram, commandUpdate, telegramHtmlError } from './helpers/fake-telegram.js';
 import { VirtualClock, demoApp } from './helpers/delivery.js';
+import { sqliteOf } from './helpers/app.js';
 
 const T0 = Date.parse('2026-03-10T06:00:00Z');
 
@@ -27,7 +28,7 @@ describe('Telegram adapter against a local Bot API', () => {
   });
   afterEach(async () => {
     await tg.stop();
-    env.cleanup();
+    await env.cleanup();
     await fake.stop();
   });
 
@@ -39,7 +40,7 @@ describe('Telegram adapter against a local Bot API', () => {
 
   it('subscribes on /start with the defaults and sends the digest on /digest', async () => {
     await send('/start');
-    const sub = app.delivery.subscriptions.get('telegram', '100')!;
+    const sub = (await app.delivery.subscriptions.get('telegram', '100'))!;
     expect(sub).toMatchObject({ active: true, topics: ['patriot-ukraine'], schedule: 'daily 08:00', timezone: 'Europe/Kyiv' });
     expect(lastReply()).toMatch(/^Welcome!/);
 
@@ -72,9 +73,9 @@ describe('Telegram adapter against a local Bot API', () => {
     await send('/subscribe football');
     expect(lastReply()).toMatch(/^Unknown topic "football"\. Topics: patriot-ukraine\. Example: subscribe patriot-ukraine$/);
     await send('/schedule twice 07:30 19:00');
-    expect(app.delivery.subscriptions.get('telegram', '100')!.schedule).toBe('twice 07:30 19:00');
+    expect((await app.delivery.subscriptions.get('telegram', '100'))!.schedule).toBe('twice 07:30 19:00');
     await send('/timezone America/New_York');
-    expect(app.delivery.subscriptions.get('telegram', '100')!.timezone).toBe('America/New_York');
+    expect((await app.delivery.subscriptions.get('telegram', '100'))!.timezone).toBe('America/New_York');
   });
 
   it('lets only administrators change settings in groups, politely', async () => {
@@ -82,18 +83,18 @@ describe('Telegram adapter against a local Bot API', () => {
     fake.admins.set('-500', new Set([1]));
     await send('/start', group, 2);
     expect(lastReply(-500)).toBe('Sorry, only the administrators of this group can change its digest settings.');
-    expect(app.delivery.subscriptions.get('telegram', '-500')).toBeUndefined();
+    expect(await app.delivery.subscriptions.get('telegram', '-500')).toBeUndefined();
     await send('/start', group, 1);
-    expect(app.delivery.subscriptions.get('telegram', '-500')).toMatchObject({ active: true, chatTitle: 'Analysts' });
+    expect(await app.delivery.subscriptions.get('telegram', '-500')).toMatchObject({ active: true, chatTitle: 'Analysts' });
     await send('/settings', group, 2); // reading is fine for everyone
     expect(lastReply(-500)).toMatch(/^Topics: Patriot transfers and Ukraine air defense/);
     await send('/unsubscribe all', group, 2);
-    expect(app.delivery.subscriptions.get('telegram', '-500')!.active).toBe(true);
+    expect((await app.delivery.subscriptions.get('telegram', '-500'))!.active).toBe(true);
   });
 
   it('works in channels', async () => {
     await send('/start', { id: -1009, type: 'channel', title: 'Air Defense Watch' });
-    expect(app.delivery.subscriptions.get('telegram', '-1009')).toMatchObject({ active: true, chatTitle: 'Air Defense Watch' });
+    expect(await app.delivery.subscriptions.get('telegram', '-1009')).toMatchObject({ active: true, chatTitle: 'Air Defense Watch' });
   });
 
   it('stops the subscription when the user blocked the bot or the chat is gone', async () => {
@@ -102,11 +103,11 @@ describe('Telegram adapter against a local Bot API', () => {
     fake.blocked.add('201');
     fake.missing.add('202');
     const subs = app.delivery.subscriptions;
-    await app.delivery.digestNow(subs.get('telegram', '201')!.id);
-    await app.delivery.digestNow(subs.get('telegram', '202')!.id);
-    expect(subs.get('telegram', '201')).toMatchObject({ active: false, stopReason: 'blocked by the user' });
-    expect(subs.get('telegram', '202')).toMatchObject({ active: false, stopReason: 'chat not found' });
-    const failed = app.db.prepare("SELECT last_error FROM digests WHERE status = 'failed' ORDER BY id").pluck().all();
+    await app.delivery.digestNow((await subs.get('telegram', '201'))!.id);
+    await app.delivery.digestNow((await subs.get('telegram', '202'))!.id);
+    expect(await subs.get('telegram', '201')).toMatchObject({ active: false, stopReason: 'blocked by the user' });
+    expect(await subs.get('telegram', '202')).toMatchObject({ active: false, stopReason: 'chat not found' });
+    const failed = sqliteOf(app).prepare("SELECT last_error FROM digests WHERE status = 'failed' ORDER BY id").pluck().all();
     expect(failed).toEqual(['Forbidden: bot was blocked by the user', 'Bad Request: chat not found']);
   });
 
@@ -114,17 +115,17 @@ describe('Telegram adapter against a local Bot API', () => {
     await send('/start');
     fake.rateLimitNext = 1;
     fake.retryAfter = 30;
-    const sub = app.delivery.subscriptions.get('telegram', '100')!;
+    const sub = (await app.delivery.subscriptions.get('telegram', '100'))!;
     const before = fake.messagesTo(100).length;
     await app.delivery.digestNow(sub.id);
-    const row = app.db.prepare('SELECT status, attempts, next_attempt_at, last_error FROM digests').get() as Record<string, unknown>;
+    const row = sqliteOf(app).prepare('SELECT status, attempts, next_attempt_at, last_error FROM digests').get() as Record<string, unknown>;
     expect(row).toMatchObject({ status: 'pending', attempts: 0, last_error: 'Too Many Requests: retry after 30' });
     expect(row.next_attempt_at).toBe(vc.now + 30_000);
     await app.delivery.sender.runOnce(); // too early: nothing happens
     expect(fake.messagesTo(100).length).toBe(before);
     vc.now += 30_000;
     await app.delivery.sender.runOnce();
-    expect(app.db.prepare('SELECT status FROM digests').pluck().get()).toBe('sent');
+    expect(sqliteOf(app).prepare('SELECT status FROM digests').pluck().get()).toBe('sent');
     expect(fake.messagesTo(100).length).toBe(before + 1);
   });
 
@@ -132,17 +133,17 @@ describe('Telegram adapter against a local Bot API', () => {
     await send('/start');
     fake.failNext = 5;
     const before = fake.messagesTo(100).length;
-    await app.delivery.digestNow(app.delivery.subscriptions.get('telegram', '100')!.id);
+    await app.delivery.digestNow((await app.delivery.subscriptions.get('telegram', '100'))!.id);
     const delays: number[] = [];
     for (let i = 0; i < 10; i++) {
-      const row = app.db.prepare('SELECT status, next_attempt_at, last_error FROM digests').get() as { status: string; next_attempt_at: number; last_error: string };
+      const row = sqliteOf(app).prepare('SELECT status, next_attempt_at, last_error FROM digests').get() as { status: string; next_attempt_at: number; last_error: string };
       if (row.status !== 'pending') break;
       expect(row.last_error).toBe('Internal Server Error');
       delays.push(row.next_attempt_at - vc.now);
       vc.now = row.next_attempt_at;
       await app.delivery.sender.runOnce();
     }
-    expect(app.db.prepare('SELECT status FROM digests').pluck().get()).toBe('sent');
+    expect(sqliteOf(app).prepare('SELECT status FROM digests').pluck().get()).toBe('sent');
     expect(delays).toHaveLength(5);
     delays.forEach((d, i) => {
       const base = 1000 * 2 ** i;
@@ -150,7 +151,7 @@ describe('Telegram adapter against a local Bot API', () => {
       expect(d).toBeLessThanOrEqual(base * 1.5);
     });
     expect(fake.messagesTo(100).length).toBe(before + 1);
-    expect(app.delivery.subscriptions.get('telegram', '100')!.active).toBe(true);
+    expect((await app.delivery.subscriptions.get('telegram', '100'))!.active).toBe(true);
   });
 
   it('registers the command menu and the webhook, verifying the secret token', async () => {
@@ -168,10 +169,10 @@ describe('Telegram adapter against a local Bot API', () => {
     const post = (secret: string) =>
       fetch(`http://127.0.0.1:${port}/tg/hook`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': secret }, body: JSON.stringify(commandUpdate('/start', { id: 300, type: 'private' })) });
     expect((await post('wrong')).status).toBe(401);
-    expect(app.delivery.subscriptions.get('telegram', '300')).toBeUndefined();
+    expect(await app.delivery.subscriptions.get('telegram', '300')).toBeUndefined();
     expect((await post('s3cret')).status).toBe(200);
     await hooked.idle(); // answered first, handled after
-    expect(app.delivery.subscriptions.get('telegram', '300')).toMatchObject({ active: true });
+    expect(await app.delivery.subscriptions.get('telegram', '300')).toMatchObject({ active: true });
     server.closeAllConnections();
     server.close();
   });
@@ -180,7 +181,7 @@ describe('Telegram adapter against a local Bot API', () => {
     const polling = new TelegramAdapter({ token: '123:TEST', apiRoot: fake.apiRoot }, app.delivery.subscriptions, app.delivery, silentLogger);
     await polling.start();
     fake.push(commandUpdate('/start', { id: 400, type: 'private' }));
-    await expect.poll(() => app.delivery.subscriptions.get('telegram', '400')?.active, { timeout: 5000 }).toBe(true);
+    await expect.poll(async () => (await app.delivery.subscriptions.get('telegram', '400'))?.active, { timeout: 5000 }).toBe(true);
     fake.push(commandUpdate('/help', { id: 400, type: 'private' })); // wakes the poll so stop() returns
     await polling.stop();
   });

@@ -6,6 +6,7 @@ import { FeedRepo } from '../src/db/feeds.js';
 import { rss } from './helpers/feed-server.js';
 import { INJECTED_TITLE, SEEDED_NOW, seededSite, WEB_ITEMS, type SeededSite } from './helpers/web-seed.js';
 import { serveWeb } from './helpers/web-server.js';
+import { sqliteOf } from './helpers/app.js';
 import { readAdminToken } from '../src/config/env.js';
 import { redact } from '../src/redact.js';
 
@@ -14,10 +15,10 @@ const TOPIC = 'patriot-ukraine';
 const HOUR = 3_600_000;
 
 /** The story of one fixture event, by one of its reports' links. */
-function storyOf(site: SeededSite, event: string): number {
+async function storyOf(site: SeededSite, event: string): Promise<number> {
   const item = WEB_ITEMS.find((i) => i.event === event)!;
-  const id = site.app.db.prepare('SELECT id FROM articles WHERE url = ?').pluck().get(site.link(item)) as number;
-  return new StoryRepo(site.app.db).storiesOfArticle(id)[0]!;
+  const id = sqliteOf(site.app).prepare('SELECT id FROM articles WHERE url = ?').pluck().get(site.link(item)) as number;
+  return (await new StoryRepo(site.app.db).storiesOfArticle(id))[0]!;
 }
 
 describe('the stories on the web', () => {
@@ -42,7 +43,7 @@ describe('the stories on the web', () => {
     const page = await res.text();
     // 6 March (UTC): the Odesa drone attack (two outlets) and the Swedish launchers.
     expect(page).toContain('Friday 6 March 2026 (UTC) · 2 stories');
-    expect(page).toContain(`href="/stories/${storyOf(site, 'odesa-drones-night3')}"`);
+    expect(page).toContain(`href="/stories/${await storyOf(site, 'odesa-drones-night3')}"`);
     expect(page).toMatch(/<a href="http:\/\/news\.example\/\d+" [^>]*>Alpha News<\/a><\/li><li><a href="http:\/\/news\.example\/\d+" [^>]*>Beta Wire<\/a>/);
     expect(page).not.toContain('Spain signs deal');
     expect(page).toContain('href="/topics/patriot-ukraine?day=2026-03-05"');
@@ -79,7 +80,7 @@ describe('the stories on the web', () => {
   });
 
   it('escapes an injected headline and summary: shown as text, never as markup', async () => {
-    for (const path of ['/', `/stories/${storyOf(site, 'sweden')}`]) {
+    for (const path of ['/', `/stories/${await storyOf(site, 'sweden')}`]) {
       const page = await (await fetch(web.url(path))).text();
       expect(page).toContain('&lt;script&gt;alert(1)&lt;/script&gt; Sweden sends Patriot launchers');
       expect(page).toContain('&lt;img src=x onerror=&quot;alert(2)&quot;&gt;');
@@ -89,14 +90,14 @@ describe('the stories on the web', () => {
   });
 
   it('GET /stories/ID shows every article, its outlet and why it was grouped', async () => {
-    const id = storyOf(site, 'germany-pledge');
+    const id = await storyOf(site, 'germany-pledge');
     const page = await (await fetch(web.url(`/stories/${id}`))).text();
     expect(page).toContain('3 sources, 3 articles');
     for (const outlet of ['Alpha News', 'Beta Wire', 'Gamma Post']) expect(page).toContain(`<strong>${outlet}</strong>`);
     expect(page).toContain('opened this story: no active story reported the same event');
     expect(page).toMatch(/joined: the model put the probability that it reports this event at 0\.\d+<ul><li>[+−] \d\.\d\d /);
     // The Kremlin's warning follows up the pledge (same thread): its page links back.
-    const reaction = await (await fetch(web.url(`/stories/${storyOf(site, 'russia-warns-germany')}`))).text();
+    const reaction = await (await fetch(web.url(`/stories/${await storyOf(site, 'russia-warns-germany')}`))).text();
     expect(reaction).toMatch(new RegExp(`<h2>Follows up</h2><ul>.*<a href="/stories/${id}">Pistorius`));
     expect((await fetch(web.url('/stories/99999'))).status).toBe(404);
   });
@@ -111,7 +112,7 @@ describe('the stories on the web', () => {
     const { feed, repaired } = await parseFeed(await res.text());
     expect(repaired).toBe(false);
     expect(feed.format).toBe('Atom 1.0');
-    const stories = new StoryRepo(site.app.db).list({ topicId: TOPIC });
+    const stories = await new StoryRepo(site.app.db).list({ topicId: TOPIC });
     expect(feed.items).toHaveLength(stories.length);
     expect(new Set(feed.items.map((i) => i.id))).toEqual(new Set(stories.map((s) => `urn:news-digest:${TOPIC}:story:${s.id}`)));
     expect(feed.items.map((i) => i.title)).toContain(INJECTED_TITLE);
@@ -125,15 +126,16 @@ describe('the stories on the web', () => {
     const body = (await json.json()) as { version: string; items: { id: string; url: string; title: string; content_html: string; _news_digest: { sources: { name: string }[] } }[] };
     expect(body.version).toBe('https://jsonfeed.org/version/1.1');
     expect(body.items.map((i) => i.id).sort()).toEqual(feed.items.map((i) => i.id).sort());
-    const pledge = body.items.find((i) => i.id.endsWith(`:story:${storyOf(site, 'germany-pledge')}`))!;
-    expect(pledge.url).toBe(web.url(`/stories/${storyOf(site, 'germany-pledge')}`));
+    const pledgeId = await storyOf(site, 'germany-pledge');
+    const pledge = body.items.find((i) => i.id.endsWith(`:story:${pledgeId}`))!;
+    expect(pledge.url).toBe(web.url(`/stories/${pledgeId}`));
     expect(pledge._news_digest.sources.map((s) => s.name).sort()).toEqual(['Alpha News', 'Beta Wire', 'Gamma Post']);
     expect(pledge.content_html).toContain('Reported by 3 outlets');
     expect((await fetch(web.url(`/topics/${TOPIC}.json`), { headers: { 'if-none-match': json.headers.get('etag')! } })).status).toBe(304);
   });
 
   it('a story that grows keeps its entry id, moves its updated time and ETag, and shows "+1 source since"', async () => {
-    const odesa = storyOf(site, 'odesa-drones-night3');
+    const odesa = await storyOf(site, 'odesa-drones-night3');
     const entryId = `urn:news-digest:${TOPIC}:story:${odesa}`;
     const before = await fetch(web.url(`/topics/${TOPIC}.atom`));
     const etag = before.headers.get('etag')!;
@@ -146,9 +148,9 @@ describe('the stories on the web', () => {
     site.setNow(later);
     const url = site.server.route('/late.xml', { body: rss('Eta Herald', [{ title: 'Odesa port warehouse burns after Shahed drone attack', link: 'http://news.example/late', guid: 'late', date: new Date(SEEDED_NOW - HOUR).toUTCString(), description: 'Governor Oleh Kiper said 19 of 25 Shahed drones were downed over Odesa overnight and a port warehouse caught fire.' }]) });
     const feeds = new FeedRepo(site.app.db);
-    feeds.add(url, 'user', later, 'Eta Herald');
-    await site.app.pipeline.poll([feeds.byUrl(url)!]);
-    expect(new StoryRepo(site.app.db).get(odesa)!.source_count).toBe(3);
+    await feeds.add(url, 'user', later, 'Eta Herald');
+    await site.app.pipeline.poll([(await feeds.byUrl(url))!]);
+    expect((await new StoryRepo(site.app.db).get(odesa))!.source_count).toBe(3);
 
     const after = await fetch(web.url(`/topics/${TOPIC}.atom`), { headers: { 'if-none-match': etag } });
     expect(after.status).toBe(200);
@@ -170,10 +172,10 @@ describe('the stories on the web', () => {
 
   it('operator pages: refused without the token, open with a bearer or the login cookie; retry is a POST', async () => {
     const { app } = site;
-    const sub = app.delivery.subscriptions.subscribe('console', 'ops-test', TOPIC, 'Ops').subscription;
+    const sub = (await app.delivery.subscriptions.subscribe('console', 'ops-test', TOPIC, 'Ops')).subscription;
     const outbox = new OutboxRepo(app.db);
-    const dead = outbox.insertDigest({ subscriptionId: sub.id, windowKey: 'test-dead', windowStart: 0, windowEnd: SEEDED_NOW, model: '{"stories":[]}', status: 'pending', now: SEEDED_NOW })!;
-    outbox.finish(dead, 'dead', 'HTTP 502 <bad gateway>', SEEDED_NOW);
+    const dead = (await outbox.insertDigest({ subscriptionId: sub.id, windowKey: 'test-dead', windowStart: 0, windowEnd: SEEDED_NOW, model: '{"stories":[]}', status: 'pending', now: SEEDED_NOW }))!;
+    await outbox.finish(dead, 'dead', 'HTTP 502 <bad gateway>', SEEDED_NOW);
 
     const refused = await fetch(web.url('/admin'));
     expect(refused.status).toBe(401);
@@ -197,11 +199,11 @@ describe('the stories on the web', () => {
     expect(cross.status).toBe(403);
     const crossSite = await fetch(web.url(`/admin/outbox/${dead}/retry`), { method: 'POST', headers: { ...bearer, 'sec-fetch-site': 'cross-site' }, redirect: 'manual' });
     expect(crossSite.status).toBe(403);
-    expect(outbox.undelivered().find((d) => d.id === dead)!.status).toBe('dead');
+    expect((await outbox.undelivered()).find((d) => d.id === dead)!.status).toBe('dead');
     const retried = await fetch(web.url(`/admin/outbox/${dead}/retry`), { method: 'POST', headers: bearer, redirect: 'manual' });
     expect(retried.status).toBe(303);
     expect(retried.headers.get('location')).toBe(`/admin?retried=${dead}#outbox`);
-    expect(outbox.undelivered().find((d) => d.id === dead)!.status).toBe('pending');
+    expect((await outbox.undelivered()).find((d) => d.id === dead)!.status).toBe('pending');
     const again = await fetch(web.url(`/admin/outbox/${dead}/retry`), { method: 'POST', headers: bearer, redirect: 'manual' });
     expect(again.headers.get('location')).toBe(`/admin?refused=${dead}#outbox`);
 

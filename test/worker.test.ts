@@ -8,21 +8,21 @@ import { Writable } from 'node:stream';
 import { createLogger, silentLogger } from '../src/logger.js';
 import type { App } from '../src/app.js';
 import { FeedServer, rss } from './helpers/feed-server.js';
-import { ROOT, tempDir, testApp, writeConfig } from './helpers/app.js';
+import { ROOT, sqliteOf, tempDir, testApp, writeConfig } from './helpers/app.js';
 
 describe('worker', () => {
   const server = new FeedServer();
-  let env: ReturnType<typeof testApp>;
+  let env: Awaited<ReturnType<typeof testApp>>;
   let release!: () => void;
   beforeAll(async () => {
     await server.start();
     const gate = new Promise<void>((r) => (release = r));
     server.route('/slow.xml', { wait: gate, body: rss('Slow', [{ title: 'Held item', link: 'http://s.example/1' }]) });
     server.route('/broken.xml', { status: 500 });
-    env = testApp({ http: { port: 0 }, feeds: [{ url: server.url('/slow.xml') }, { url: server.url('/broken.xml') }] });
+    env = await testApp({ http: { port: 0 }, feeds: [{ url: server.url('/slow.xml') }, { url: server.url('/broken.xml') }] });
   });
   afterAll(async () => {
-    env.cleanup();
+    await env?.cleanup();
     await server.stop();
   });
 
@@ -34,7 +34,7 @@ describe('worker', () => {
     release();
     await stopping;
     // The held poll completed before stop resolved: its article is stored.
-    expect(env.app.db.prepare('SELECT title FROM articles').pluck().all()).toEqual(['Held item']);
+    expect(sqliteOf(env.app).prepare('SELECT title FROM articles').pluck().all()).toEqual(['Held item']);
 
     const again = await startWorker(env.app, { port: 0 });
     try {
@@ -95,12 +95,12 @@ describe('worker with a feed that never settles beside a good one', () => {
   it('polls the good feed on time tick after tick and reports the stuck one in /healthz', async () => {
     let now = T0;
     // A tick every second (real time); feed intervals and backoff on the injected clock.
-    const env = testApp({ http: { port: 0 }, polling: { interval: INTERVAL / 1000, tick: '* * * * * *' }, feeds: [{ url: server.url('/stuck.xml') }, { url: server.url('/good.xml') }] }, () => now);
+    const env = await testApp({ http: { port: 0 }, polling: { interval: INTERVAL / 1000, tick: '* * * * * *' }, feeds: [{ url: server.url('/stuck.xml') }, { url: server.url('/good.xml') }] }, () => now);
     let logs = '';
     const destination = new Writable({ write: (chunk, _enc, done) => ((logs += String(chunk)), done()) });
     const app = withStuckParse({ ...env.app, log: createLogger({ level: 'info', destination }) });
     const worker = await startWorker(app, { port: 0 });
-    const feed = (url: string) => app.db.prepare('SELECT last_status, error_count, next_poll_at FROM feeds WHERE url = ?').get(server.url(url)) as { last_status: string; error_count: number; next_poll_at: number };
+    const feed = (url: string) => sqliteOf(app).prepare('SELECT last_status, error_count, next_poll_at FROM feeds WHERE url = ?').get(server.url(url)) as { last_status: string; error_count: number; next_poll_at: number };
     try {
       await expect.poll(() => feed('/good.xml').last_status).toBe('ok');
       await expect.poll(() => feed('/stuck.xml').last_status).toBe('timeout');
@@ -110,7 +110,7 @@ describe('worker with a feed that never settles beside a good one', () => {
         goodItems++;
         now += INTERVAL;
         const due = performance.now();
-        await expect.poll(() => app.db.prepare('SELECT count(*) FROM articles').pluck().get(), { timeout: 5000, interval: 20 }).toBe(goodItems);
+        await expect.poll(() => sqliteOf(app).prepare('SELECT count(*) FROM articles').pluck().get(), { timeout: 5000, interval: 20 }).toBe(goodItems);
         lags.push(Math.round(performance.now() - due));
         expect(server.hits('/good.xml')).toBe(1 + k);
       }
@@ -119,7 +119,7 @@ describe('worker with a feed that never settles beside a good one', () => {
       // The stuck feed was cut off every time it was due (at T0, T0+1, T0+3 intervals: backoff ×1, ×2).
       await expect.poll(() => feed('/stuck.xml').error_count).toBe(3);
       expect(server.hits('/stuck.xml')).toBe(3);
-      expect(app.db.prepare("SELECT count(*) FROM articles WHERE title = 'Never read'").pluck().get()).toBe(0);
+      expect(sqliteOf(app).prepare("SELECT count(*) FROM articles WHERE title = 'Never read'").pluck().get()).toBe(0);
       // Each tick that cut the stuck feed off said so; node-cron never had to block a tick.
       expect(logs.match(/poll tick: 1 feed cut off at the 0\.5 s deadline/g)).toHaveLength(3);
       expect(logs).not.toMatch(/overlap prevention/);
@@ -132,14 +132,14 @@ describe('worker with a feed that never settles beside a good one', () => {
       ]);
     } finally {
       await worker.stop();
-      env.cleanup();
+      await env.cleanup();
     }
   }, 30_000);
 
   it('turns /healthz unhealthy when no poll has completed for three polling intervals', async () => {
     let now = T0;
     // Ticks once a year: after the start-up poll, none completes.
-    const env = testApp({ http: { port: 0 }, polling: { interval: INTERVAL / 1000, tick: '0 0 0 1 1 *' }, feeds: [{ url: server.url('/stuck.xml') }, { url: server.url('/good.xml') }] }, () => now);
+    const env = await testApp({ http: { port: 0 }, polling: { interval: INTERVAL / 1000, tick: '0 0 0 1 1 *' }, feeds: [{ url: server.url('/stuck.xml') }, { url: server.url('/good.xml') }] }, () => now);
     const app = withStuckParse(env.app);
     const worker = await startWorker(app, { port: 0 });
     try {
@@ -154,7 +154,7 @@ describe('worker with a feed that never settles beside a good one', () => {
       expect(h.body.failing.map((f) => [f.url, f.status])).toEqual([[server.url('/stuck.xml'), 'timeout']]);
     } finally {
       await worker.stop();
-      env.cleanup();
+      await env.cleanup();
     }
   });
 

@@ -34,6 +34,8 @@ export interface CliOptions {
   force?: boolean;
   /** `articles` / `stories --limit N`: the newest N. */
   limit?: string;
+  /** `db copy --to URL`. */
+  to?: string;
   version?: boolean;
 }
 

@@ -28,7 +28,7 @@ export async function previewCommand(ctx: CommandContext): Promise<number> {
     sub = { id: 0, platform: 'console', chatId: 'preview', chatTitle: null, topics: [topic], schedule: config.digest.schedule, timezone: config.digest.timezone, maxStories: config.digest.maxStories, active: true, stopReason: null, lastDigestAt: null, nextDueAt: null, createdAt: now, alertThreshold: null, alertSkipDigest: false, alertsSince: null, quiet: null };
   }
   const now = clock();
-  const digest = await buildDigest(db, config, sub, now, now, { idf: () => pipeline.idf() });
+  const digest = await buildDigest(db, config, sub, now, now, { idf: (tx) => pipeline.idf(tx) });
   if (ctx.options.json) {
     // The platform-neutral digest (what the outbox stores), and the messages it renders to.
     const messages = format === 'telegram' ? renderTelegram(digest) : format === 'slack' ? renderSlack(digest) : [renderText(digest).trimEnd()];

@@ -167,6 +167,16 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** How long a digest that fails for transient reasons keeps being retried before it is dead-lettered. */
       retryFor: duration.default(24 * 3_600_000),
+      /**
+       * How long a worker's claim on a digest lasts: a worker that dies mid-send leaves its digests
+       * to the others after this. Longer than the slowest send (Telegram requests time out after 90 s).
+       */
+      lease: duration.refine((ms) => ms >= 15_000, { message: 'expected at least 15s' }).default(5 * 60_000),
+      /** How often due digests and alerts are built and the outbox is sent. */
+      tick: z
+        .string()
+        .refine((t) => cron.validate(t), { message: 'expected a node-cron expression with seconds, such as "*/15 * * * * *"' })
+        .default('*/15 * * * * *'),
     })
     .prefault({}),
   retention: z

@@ -126,6 +126,18 @@ export class FeedRepo {
     return rows.sort((a, b) => a.next_poll_at - b.next_poll_at || a.id - b.id);
   }
 
+  /** The distinct owners of the leases held now (a worker checks at start for those of its dead predecessors). */
+  async leaseOwners(): Promise<string[]> {
+    const rows = await this.db.k.selectFrom('feeds').select('poll_owner').distinct().where('poll_owner', 'is not', null).execute();
+    return rows.map((r) => r.poll_owner!);
+  }
+
+  /** Gives back every lease of `owner` (a process that is gone). */
+  async releaseAll(owner: string): Promise<number> {
+    const r = await this.db.k.updateTable('feeds').set({ poll_owner: null, poll_lease_until: null }).where('poll_owner', '=', owner).executeTakeFirst();
+    return Number(r.numUpdatedRows);
+  }
+
   /** Gives a leased feed back without recording a poll (the worker is stopping, or the poll was cut). */
   async release(id: number, owner: string): Promise<void> {
     await this.db.k.updateTable('feeds').set({ poll_owner: null, poll_lease_until: null }).where('id', '=', id).where('poll_owner', '=', owner).execute();

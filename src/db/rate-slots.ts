@@ -10,7 +10,10 @@ export class RateSlotRepo {
   constructor(private readonly db: DB) {}
 
   /** Takes the next slot of `name`; returns when it begins (now, or later: the caller waits till then). */
-  async take(name: string, now: number, intervalMs: number): Promise<number> {
+  async take(name: string, earliest: number, gapMs: number): Promise<number> {
+    // Whole milliseconds (the column is an integer): the gap rounded up, so the pace stays under the limit.
+    const now = Math.floor(earliest);
+    const intervalMs = Math.ceil(gapMs);
     const r = await sql<{ next_at: number }>`
       INSERT INTO rate_slots (name, next_at) VALUES (${name}, ${now + intervalMs})
       ON CONFLICT (name) DO UPDATE SET next_at = CASE WHEN rate_slots.next_at > ${now} THEN rate_slots.next_at + ${intervalMs} ELSE ${now + intervalMs} END

@@ -228,6 +228,9 @@ export class Store extends DB {
     if (this.closed) return;
     this.closed = true;
     await this.k.destroy();
+    // Kysely destroys only a driver it has started (at the first query through it).
+    if (this.sqlite?.open) this.sqlite.close();
+    if (this.pool && !this.pool.ended) await this.pool.end().catch(() => undefined);
   }
 
   /**

@@ -99,6 +99,29 @@ export class SubscriptionRepo {
     return r && fromRow(r);
   }
 
+  /** The given subscriptions by id (those that exist). */
+  async byIds(ids: readonly number[]): Promise<Map<number, SubscriptionRow>> {
+    if (!ids.length) return new Map();
+    const rows = await this.db.k.selectFrom('subscriptions').selectAll().where(this.db.inList('id', ids)).execute();
+    return new Map(rows.map((r) => [r.id, fromRow(r)]));
+  }
+
+  /** The filters of several subscriptions, each in the order added. */
+  async filtersOf(ids: readonly number[]): Promise<Map<number, FilterRow[]>> {
+    const out = new Map<number, FilterRow[]>(ids.map((id) => [id, []]));
+    if (!ids.length) return out;
+    const order = this.db.engine === 'postgres' ? sql.ref('seq') : sql.raw('rowid');
+    const rows = await this.db.k
+      .selectFrom('subscription_filters')
+      .select(['subscription_id', 'kind', 'term'])
+      .where(this.db.inList('subscription_id', ids))
+      .orderBy('created_at')
+      .orderBy(order)
+      .execute();
+    for (const r of rows) out.get(r.subscription_id)?.push({ kind: r.kind, term: r.term });
+    return out;
+  }
+
   async list(): Promise<SubscriptionRow[]> {
     return (await this.db.k.selectFrom('subscriptions').selectAll().orderBy('id').execute()).map(fromRow);
   }

@@ -47,15 +47,17 @@ export class AlertQueue {
         if (!stories.has(id)) stories.set(id, await alertStory(tx, id));
         return stories.get(id);
       };
-      const subs = new Map<number, { sub: Subscription; filter: StoryFilter } | undefined>();
+      // Every subscriber with something due, and its filters, read at once.
+      const alertsDue = await alerts.alertsDue(now - ALERT_MAX_AGE_MS);
+      const editsDue = await alerts.editsDue(now - ALERT_MAX_AGE_MS, now - EDIT_INTERVAL_MS);
+      const ids = [...new Set([...alertsDue, ...editsDue].map((d) => d.subscriptionId))];
+      const rows = await subRepo.byIds(ids);
+      const filters = await subRepo.filtersOf(ids);
       const subscription = async (id: number) => {
-        if (!subs.has(id)) {
-          const sub = await subRepo.byId(id);
-          subs.set(id, sub && { sub, filter: new StoryFilter(await subRepo.filters(id)) });
-        }
-        return subs.get(id);
+        const sub = rows.get(id);
+        return sub && { sub, filter: new StoryFilter(filters.get(id) ?? []) };
       };
-      for (const due of await alerts.alertsDue(now - ALERT_MAX_AGE_MS)) {
+      for (const due of alertsDue) {
         const entry = await subscription(due.subscriptionId);
         const s = await story(due.storyId);
         if (!entry || !s || !entry.filter.passes(due)) continue;
@@ -76,7 +78,7 @@ export class AlertQueue {
         });
         if (id !== undefined && (await alerts.insert(due.subscriptionId, due.storyId, id, s.sourceCount, now))) result.alerts++;
       }
-      for (const due of await alerts.editsDue(now - ALERT_MAX_AGE_MS, now - EDIT_INTERVAL_MS)) {
+      for (const due of editsDue) {
         const entry = await subscription(due.subscriptionId);
         const s = await story(due.storyId);
         if (!entry || !s) continue;

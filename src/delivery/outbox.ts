@@ -29,7 +29,7 @@ export class Outbox {
     private readonly subscriptions: SubscriptionService,
     private readonly clock: () => number = Date.now,
     /** Term weights of the story pipeline, read only when a digest has an update to write. */
-    private readonly idf?: () => Promise<IdfModel>,
+    private readonly idf?: (db: DB) => Promise<IdfModel>,
   ) {
   }
 

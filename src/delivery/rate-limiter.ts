@@ -5,6 +5,9 @@
  */
 export type SharedSlots = (earliest: number, gapMs: number) => Promise<number>;
 
+/** A send that woke this late for its shared slot takes a new one, at most this many times. */
+const MAX_LATE_RETAKES = 5;
+
 /**
  * Spaces sends to stay under a platform's limits without dropping any: at most `perSecond`
  * overall (as a minimum gap between any two sends) and one message per `perChatIntervalMs` to
@@ -31,15 +34,26 @@ export class RateLimiter {
     const earliest = Math.max(now, this.nextPerChat.get(chat) ?? 0);
     // The chat's slot is taken before the (awaited) overall one, so two sends to one chat never share it.
     this.nextPerChat.set(chat, earliest + this.perChatIntervalMs);
-    let at: number;
     if (this.shared) {
-      at = await this.shared(earliest, this.gap);
-      this.nextPerChat.set(chat, Math.max(this.nextPerChat.get(chat) ?? 0, at + this.perChatIntervalMs));
-    } else {
-      at = Math.max(earliest, this.nextGlobal);
-      this.nextGlobal = at + this.gap;
-      this.nextPerChat.set(chat, at + this.perChatIntervalMs);
+      // A slot is taken ahead of time and slept for. A process that wakes late (a busy event
+      // loop) would send in the slots of the sends after it, a burst over the limit: it takes a
+      // new slot instead (a few times at most, then it sends).
+      let from = earliest;
+      for (let tries = 0; ; tries++) {
+        const at = await this.shared(from, this.gap);
+        const wait = at - this.clock();
+        if (wait > 0) await this.sleep(wait);
+        const late = this.clock() - at;
+        if (late <= this.gap / 2 || tries >= MAX_LATE_RETAKES) {
+          this.nextPerChat.set(chat, Math.max(this.nextPerChat.get(chat) ?? 0, at + this.perChatIntervalMs));
+          return;
+        }
+        from = this.clock();
+      }
     }
+    const at = Math.max(earliest, this.nextGlobal);
+    this.nextGlobal = at + this.gap;
+    this.nextPerChat.set(chat, at + this.perChatIntervalMs);
     if (this.nextPerChat.size > 10_000) this.prune(now);
     const wait = at - this.clock();
     if (wait > 0) await this.sleep(wait);

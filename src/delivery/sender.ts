@@ -14,10 +14,11 @@ import { RateLimiter } from './rate-limiter.js';
 import { afterTransientFailure } from './retry-policy.js';
 import type { DeliveryAdapter, DeliveryFailure } from './types.js';
 
-const LEASE_MS = 5 * 60_000;
+/** How long a claimed digest is this worker's (config delivery.lease): a dead worker's digests are taken over after it. */
+const DEFAULT_LEASE_MS = 5 * 60_000;
 /** An ordinary outbox write waits out another connection's lock this long, then the run leaves the digest for the next. */
 const LOCK_PATIENCE_MS = 60_000;
-/** A sent part's id is saved before the lease is this close to running out (after that another worker may resend it). */
+/** A sent part's id is saved before the lease is this close to running out (after that another worker may resend it); at most a third of the lease. */
 const LEASE_MARGIN_MS = 30_000;
 const DEFAULT_RETRY_FOR_MS = 24 * 3_600_000;
 
@@ -31,6 +32,8 @@ export interface SenderOptions {
   owner?: string;
   /** Transient failures are retried this long, then the digest is dead (config `delivery.retryFor`). */
   retryForMs?: number;
+  /** How long a claim lasts (config `delivery.lease`, default 5 minutes). */
+  leaseMs?: number;
 }
 
 export interface SendReport {
@@ -58,7 +61,11 @@ export class Sender {
   private readonly sleep?: (ms: number) => Promise<void>;
   private readonly wantedId: string;
   private readonly retryForMs: number;
+  private readonly leaseMs: number;
+  private readonly leaseMarginMs: number;
   private identity?: WorkerIdentity;
+  /** The identity being taken: two first runs at once (a tick and a /digest now) take it once. */
+  private identityTaking?: Promise<WorkerIdentity>;
   /** Digests this process is sending now: its own leases are resumable, but not twice at once. */
   private readonly inFlight = new Set<number>();
 
@@ -77,6 +84,8 @@ export class Sender {
     this.sleep = options.sleep;
     this.wantedId = options.owner ?? defaultWorkerId();
     this.retryForMs = options.retryForMs ?? DEFAULT_RETRY_FOR_MS;
+    this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+    this.leaseMarginMs = Math.min(LEASE_MARGIN_MS, this.leaseMs / 3);
   }
 
   /** The id this process's leases carry; taken at the first send run (commands that only read never take one). */
@@ -102,7 +111,10 @@ export class Sender {
 
   private async workerIdentity(): Promise<WorkerIdentity> {
     if (!this.identity) {
-      this.identity = await this.write(() => WorkerIdentity.acquire(this.db, this.wantedId, this.clock(), LEASE_MS));
+      this.identityTaking ??= this.write(() => WorkerIdentity.acquire(this.db, this.wantedId, this.clock(), this.leaseMs));
+      const taken = await this.identityTaking.finally(() => (this.identityTaking = undefined));
+      if (this.identity) return this.identity;
+      this.identity = taken;
       if (!this.identity.stable) {
         this.log.warn({ workerId: this.identity.id }, `worker id "${this.wantedId}" is in use by another running process; using a temporary id (set WORKER_ID to a different name per worker)`);
       }
@@ -129,8 +141,8 @@ export class Sender {
           this.inFlight.add(d.id);
           try {
             const claimedAt = this.clock();
-            if (!(await this.write(() => this.repo.claim(d.id, owner, claimedAt, claimedAt + LEASE_MS)))) return;
-            report[await this.deliver(d, owner, claimedAt + LEASE_MS)]++;
+            if (!(await this.write(() => this.repo.claim(d.id, owner, claimedAt, claimedAt + this.leaseMs)))) return;
+            report[await this.deliver(d, owner, claimedAt + this.leaseMs)]++;
           } catch (err) {
             // Only database trouble gets here (send errors are classified): the digest keeps its
             // lease under this worker id, and the next run resumes it.
@@ -176,8 +188,8 @@ export class Sender {
         log.warn({ seq: part.seq }, 'sending again a part whose last send has an unknown outcome (the process stopped mid-send): the chat may get it twice');
       }
       const attemptAt = this.clock();
-      await this.write(() => this.repo.markAttempt(d.id, part.seq, attemptAt, owner, attemptAt + LEASE_MS));
-      leaseUntil = attemptAt + LEASE_MS;
+      await this.write(() => this.repo.markAttempt(d.id, part.seq, attemptAt, owner, attemptAt + this.leaseMs));
+      leaseUntil = attemptAt + this.leaseMs;
       let messageId: string;
       try {
         const payload: unknown = JSON.parse(part.payload);
@@ -192,13 +204,13 @@ export class Sender {
       // would send the part again.
       const sentAt = this.clock();
       try {
-        await this.write(() => this.repo.partSent(d.id, part.seq, messageId, sentAt, owner, sentAt + LEASE_MS), leaseUntil - LEASE_MARGIN_MS, (tries) => {
+        await this.write(() => this.repo.partSent(d.id, part.seq, messageId, sentAt, owner, sentAt + this.leaseMs), leaseUntil - this.leaseMarginMs, (tries) => {
           if (tries === 1) log.warn({ seq: part.seq }, 'database locked while saving a sent message id; retrying');
         });
       } catch (err) {
         throw new Error(`part ${part.seq} was sent (message ${messageId}) but its id could not be saved, so it may be sent again: ${(err as Error).message}`, { cause: err });
       }
-      leaseUntil = sentAt + LEASE_MS;
+      leaseUntil = sentAt + this.leaseMs;
       this.metrics?.messagesSent.inc({ platform: d.platform });
     }
     await this.write(() => this.repo.markSent(d.id, this.clock()));

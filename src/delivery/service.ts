@@ -1,6 +1,6 @@
 import type { LoadedConfig } from '../config/load.js';
 import { isLockError } from '../db/lock-retry.js';
-import type { Store } from '../db/store.js';
+import type { DB, Store } from '../db/store.js';
 import { SubscriptionService, type Platform } from '../digest/subscriptions.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
@@ -23,13 +23,13 @@ export class DeliveryService {
     config: LoadedConfig,
     private readonly log: Logger,
     metrics?: Metrics,
-    options: SenderOptions & { idf?: () => Promise<IdfModel> } = {},
+    options: SenderOptions & { idf?: (db: DB) => Promise<IdfModel> } = {},
   ) {
     const clock = options.clock ?? Date.now;
     this.subscriptions = new SubscriptionService(db, config, clock);
     this.outbox = new Outbox(db, config, this.subscriptions, clock, options.idf);
     this.alerts = new AlertQueue(db, config, this.subscriptions, clock);
-    this.sender = new Sender(db, this.adapters, this.subscriptions, log, metrics, { retryForMs: config.delivery.retryFor, ...options });
+    this.sender = new Sender(db, this.adapters, this.subscriptions, log, metrics, { retryForMs: config.delivery.retryFor, leaseMs: config.delivery.lease, ...options });
   }
 
   register(adapter: DeliveryAdapter): void {

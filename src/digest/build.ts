@@ -18,7 +18,8 @@ const UPDATE_CACHE_SIZE = 1000;
 
 export interface BuildOptions {
   /** Term weights for ranking "Now also" sentences, read only for an update; else every word weighs the same. */
-  idf?: () => Promise<IdfModel>;
+  /** Read through `db` (the caller may be inside a transaction). */
+  idf?: (db: DB) => Promise<IdfModel>;
   updateCache?: UpdateCache;
 }
 
@@ -36,7 +37,7 @@ export async function buildDigest(db: DB, config: LoadedConfig, sub: Subscriptio
   const rows = (await repo.candidates(sub.id, sub.topics, windowStart, windowEnd)).filter((s) => !(sub.alertSkipDigest && s.alertedAt !== null) && filter.passes(s));
   rows.sort((a, b) => b.sourceCount - a.sourceCount || b.lastPublished - a.lastPublished || b.id - a.id);
   const chosen = rows.slice(0, sub.maxStories);
-  const idf = options.idf ?? (async () => new IdfModel());
+  const idf = options.idf ? () => options.idf!(db) : async () => new IdfModel();
   const stories: DigestStory[] = [];
   for (const s of chosen) {
     const story = await digestStory(repo, s, idf, options.updateCache);

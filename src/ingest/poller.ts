@@ -106,6 +106,25 @@ export class Poller {
     this.owner = options.owner ?? `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   }
 
+  private recovered = false;
+
+  /**
+   * Once per process: leases left by processes of this host that no longer run (killed mid-poll)
+   * are given back at once, so a restarted worker polls those feeds now rather than after the
+   * lease. (A lease of another host runs out on its own.)
+   */
+  private async recoverLeases(): Promise<void> {
+    if (this.recovered) return;
+    this.recovered = true;
+    const host = os.hostname();
+    for (const owner of await this.feeds.leaseOwners()) {
+      const m = /^(.*):(\d+):[^:]+$/.exec(owner);
+      if (!m || m[1] !== host || Number(m[2]) === process.pid || processAlive(Number(m[2]))) continue;
+      const n = await this.feeds.releaseAll(owner);
+      if (n) this.log.info({ owner, feeds: n }, `took back ${n} feed lease${n === 1 ? '' : 's'} of a process that stopped mid-poll`);
+    }
+  }
+
   /** A feed leased for a poll is another worker's to take only after this (a worker that died mid-poll). */
   private get leaseMs(): number {
     return this.deadlineMs * 2;
@@ -117,6 +136,7 @@ export class Poller {
    * it (reported as skipped).
    */
   async pollAll(feeds?: FeedRow[], onDone?: (result: FeedPollResult, done: number, total: number) => void): Promise<FeedPollResult[]> {
+    await this.recoverLeases();
     const list = feeds ?? (await this.feeds.active());
     const generation = this.generation;
     const now = this.clock();
@@ -142,6 +162,7 @@ export class Poller {
    * each taking the next ones no other holds.
    */
   async pollDue(): Promise<FeedPollResult[]> {
+    await this.recoverLeases();
     const generation = this.generation;
     const results: FeedPollResult[] = [];
     const running = new Set<Promise<void>>();
@@ -409,6 +430,15 @@ function oneLine(s: string): string {
 
 function formatSeconds(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Items read from one answer of a feed at most (a real feed has tens; an archive dump is not news). */

@@ -64,6 +64,13 @@ export class FakeTelegram {
   /** Enforce 30 msg/s overall and 1 msg/s per chat with 429s (for the fan-out benchmark). */
   enforceRates = false;
   rateLimited = 0;
+  /**
+   * As the Bot API does: a getUpdates while another is waiting ends the waiting one with 409
+   * Conflict (two processes polling one bot). Counted in `conflicts`.
+   */
+  conflictOnConcurrentPolls = false;
+  conflicts = 0;
+  private waitingPoll: (() => void) | undefined;
   private updates: unknown[] = [];
   private waiters: (() => void)[] = [];
   private nextId = 1;
@@ -148,7 +155,34 @@ export class FakeTelegram {
       case 'getUpdates': {
         const offset = Number(body.offset ?? 0);
         this.updates = this.updates.filter((u) => (u as { update_id: number }).update_id >= offset);
-        if (!this.updates.length) await new Promise<void>((r) => this.waiters.push(r));
+        // Another client's getUpdates still waiting (its connection open): it is ended with 409.
+        if (this.conflictOnConcurrentPolls && this.waitingPoll) {
+          this.conflicts++;
+          this.waitingPoll();
+        }
+        let conflicted = false;
+        let mine: (() => void) | undefined;
+        if (!this.updates.length) {
+          await new Promise<void>((r) => {
+            const end = () => {
+              conflicted = true;
+              r();
+            };
+            mine = end;
+            if (this.conflictOnConcurrentPolls) {
+              this.waitingPoll = end;
+              // A client that went away (a killed process) is no longer polling.
+              res.once('close', () => {
+                if (this.waitingPoll === end) this.waitingPoll = undefined;
+                r();
+              });
+            }
+            this.waiters.push(r);
+          });
+        }
+        if (this.waitingPoll === mine) this.waitingPoll = undefined;
+        if (conflicted) return error(409, 'Conflict: terminated by other getUpdates request; make sure that only one bot instance is running');
+        if (res.destroyed) return;
         return ok(this.updates.filter((u) => (u as { update_id: number }).update_id >= offset));
       }
       case 'sendMessage': {

@@ -172,8 +172,12 @@ export class TelegramAdapter implements DeliveryAdapter {
     return { kind: 'transient', message: errorText(err) };
   }
 
-  /** Long polling (default) or webhook mode; registers the command menu first. */
-  async start(): Promise<void> {
+  /**
+   * Long polling (default) or webhook mode; registers the command menu first. `poll: false`:
+   * sends only, until {@link startPolling} (several workers of one bot: the Bot API serves
+   * getUpdates to one client at a time, so one of them polls).
+   */
+  async start(options: { poll?: boolean } = {}): Promise<void> {
     try {
       await this.bot.init();
     } catch (err) {
@@ -189,7 +193,27 @@ export class TelegramAdapter implements DeliveryAdapter {
       this.log.info({ url: this.options.webhookUrl }, 'telegram webhook set');
       return;
     }
-    void this.bot.start({ drop_pending_updates: false, onStart: (me) => this.log.info({ bot: me.username }, 'telegram long polling started') }).catch((err: unknown) => this.log.error({ err }, 'telegram polling stopped'));
+    if (options.poll !== false) this.startPolling();
+  }
+
+  /** Whether this adapter receives updates by long polling (not in webhook mode). */
+  get longPolling(): boolean {
+    return !this.options.webhookUrl;
+  }
+
+  get polling(): boolean {
+    return this.bot.isRunning();
+  }
+
+  /** Starts long polling for updates (commands), if it is not running. */
+  startPolling(): void {
+    if (this.bot.isRunning() || this.options.webhookUrl) return;
+    void this.bot.start({ drop_pending_updates: false, onStart: (me) => this.log.info({ bot: me.username }, 'telegram long polling started') }).catch((err: unknown) => this.log.error({ err: redactError(err) }, 'telegram polling stopped'));
+  }
+
+  /** Stops long polling (another worker took over receiving updates). */
+  async stopPolling(): Promise<void> {
+    if (this.bot.isRunning()) await this.bot.stop();
   }
 
   async stop(): Promise<void> {
