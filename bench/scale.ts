@@ -46,7 +46,6 @@ interface Result {
  */
 export async function benchScale(): Promise<void> {
   const admin = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL;
-  if (admin) process.env.TEST_DATABASE_URL = admin;
   const farm = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/scale-feeds.ts'), String(FEEDS), String(ITEMS), String(LATENCY_MS)], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve) => farm.stdout!.once('data', (c: Buffer) => resolve(Number(c.toString().split('\n')[0]))));
   const scenarios: Scenario[] = [
@@ -64,7 +63,7 @@ export async function benchScale(): Promise<void> {
   const results = new Map<string, Result>();
   try {
     for (const s of scenarios) {
-      const r = await run(s, port);
+      const r = await run(s, port, admin);
       results.set(s.label, r);
       console.log(
         `  ${s.label}: poll of ${FEEDS} feeds ${r.pollS.toFixed(1)} s (${(FEEDS / r.pollS).toFixed(0)} feeds/s), all ${FEEDS * ITEMS} articles processed after ${r.processS.toFixed(1)} s; fan-out ${r.fanoutS.toFixed(1)} s for ${r.sent} messages (floor ${(SUBSCRIBERS / 30).toFixed(1)} s, +10% ${((SUBSCRIBERS / 30) * 1.1).toFixed(1)} s), ${r.rateLimited} x 429, ${r.lost} lost, ${r.duplicated} duplicated${r.killedAfter !== undefined ? `; killed after ${r.killedAfter} messages, ${r.resends} parts sent again after an unknown outcome` : ''}`,
@@ -78,9 +77,9 @@ export async function benchScale(): Promise<void> {
   }
 }
 
-async function run(s: Scenario, feedPort: number): Promise<Result> {
+async function run(s: Scenario, feedPort: number, admin: string | undefined): Promise<Result> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'nd-scale-'));
-  const pg = s.engine === 'postgres' ? await freshPgDatabase('nd_scale') : undefined;
+  const pg = s.engine === 'postgres' ? await freshPgDatabase('nd_scale', admin) : undefined;
   const target = pg?.url ?? path.join(dir, 'scale.db');
   const fake = await new FakeTelegram().start();
   fake.enforceRates = true;
@@ -106,7 +105,7 @@ async function run(s: Scenario, feedPort: number): Promise<Result> {
   const store = await Store.open(target);
   await store.transaction(async (tx) => {
     for (let i = 0; i < feedUrls.length; i += 500) {
-      await tx.k.insertInto('feeds').values(feedUrls.slice(i, i + 500).map((url) => ({ url, origin: 'user' as const, created_at: Date.now(), next_poll_at: Number.MAX_SAFE_INTEGER }))).execute();
+      await tx.k.insertInto('feeds').values(feedUrls.slice(i, i + 500).map((url) => ({ url, origin: 'user' as const, created_at: Date.now(), next_poll_at: Date.UTC(2100, 0, 1) }))).execute();
     }
     const subs = new SubscriptionRepo(tx);
     for (let c = 0; c < SUBSCRIBERS; c++) await subs.insert({ platform: 'telegram', chatId: String(100_000 + c), chatTitle: null, topics: ['patriot-ukraine'], schedule: 'daily 08:00', timezone: 'UTC', maxStories: 10, nextDueAt: null, now: Date.now() });
@@ -160,10 +159,12 @@ async function run(s: Scenario, feedPort: number): Promise<Result> {
 
 /** A worker as `npm start` runs it; resolves once it serves (its start-up line). */
 function startWorker(id: string, env: NodeJS.ProcessEnv, configFile: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/main.ts'), '--config', configFile], { cwd: ROOT, env: { ...env, WORKER_ID: id, LOG_LEVEL: 'info', LOG_FORMAT: 'json' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  // Logs go to stderr; warnings and errors are passed on.
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/main.ts'), '--config', configFile], { cwd: ROOT, env: { ...env, WORKER_ID: id, LOG_LEVEL: 'info', LOG_FORMAT: 'json' }, stdio: ['ignore', 'ignore', 'pipe'] });
   return new Promise((resolve, reject) => {
     let out = '';
-    child.stdout!.on('data', (c: Buffer) => {
+    child.stderr!.on('data', (c: Buffer) => {
+      for (const line of c.toString().split('\n')) if (/"level":(40|50|60)/.test(line)) process.stderr.write(`[${id}] ${line.slice(0, 400)}\n`);
       out += c.toString();
       if (out.includes('next poll')) {
         out = '';

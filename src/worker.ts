@@ -35,12 +35,15 @@ export interface WorkerOptions {
   web?: WebOptions;
 }
 
+/** The latest time a Date can hold (a "never" stored as a huge number is shown as that). */
+const MAX_DATE_MS = 8.64e15;
+
 /** One line at start: when the feeds are polled next and when the next digest goes out, in local time. */
 async function logNextRuns(app: App, log: App['log']): Promise<void> {
   const { poll, digest } = await app.health.nextDue();
   const zone = app.config.digest.timezone;
   const at = (ms: number, tz: string) => {
-    const t = DateTime.fromMillis(Math.max(ms, app.clock()), { zone: tz });
+    const t = DateTime.fromMillis(Math.min(Math.max(ms, app.clock()), MAX_DATE_MS), { zone: tz });
     return `${t.toFormat(t.hasSame(DateTime.fromMillis(app.clock(), { zone: tz }), 'day') ? 'HH:mm' : 'yyyy-MM-dd HH:mm')} ${tz}`;
   };
   const parts = [
@@ -48,7 +51,8 @@ async function logNextRuns(app: App, log: App['log']): Promise<void> {
     digest ? `next digest ${at(digest.at, digest.timezone)} (${digest.platform}:${digest.chatId})` : 'no digest scheduled',
     `polls checked ${app.config.polling.tick === '*/30 * * * * *' ? 'every 30 s' : `on "${app.config.polling.tick}"`}`,
   ];
-  log.info({ nextPoll: poll ? new Date(poll.at).toISOString() : null, nextDigest: digest ? new Date(digest.at).toISOString() : null }, parts.join(', '));
+  const iso = (ms: number) => new Date(Math.min(ms, MAX_DATE_MS)).toISOString();
+  log.info({ nextPoll: poll ? iso(poll.at) : null, nextDigest: digest ? iso(digest.at) : null }, parts.join(', '));
 }
 
 /** The worker could not start: one line naming the cause and the fix (exit code 1). */
@@ -181,6 +185,8 @@ export async function startWorker(app: App, options: WorkerOptions = {}): Promis
       stoppers.push(() => slack!.stop());
       await slack.start();
     }
+    // Said before anything is scheduled: a failure here still stops the start whole.
+    await logNextRuns(app, log);
   } catch (err) {
     for (const stop of stoppers) await stop().catch(() => undefined);
     if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -193,7 +199,6 @@ export async function startWorker(app: App, options: WorkerOptions = {}): Promis
     scheduler.add(updatesJob);
     void scheduler.runNow(updatesJob);
   }
-  await logNextRuns(app, log);
   void scheduler.runNow(pruneJob).then(() => scheduler.runNow(pollJob));
   return {
     host,

@@ -227,7 +227,7 @@ CREATE INDEX story_alerts_story ON story_alerts(story_id);
 
 CREATE TABLE rate_slots (
   name    TEXT PRIMARY KEY,
-  next_at BIGINT NOT NULL
+  next_at BIGINT NOT NULL  -- microseconds since the epoch
 );
 
 -- The story grouper (one worker at a time, under an advisory lock) keeps the active stories in

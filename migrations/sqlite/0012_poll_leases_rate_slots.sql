@@ -6,5 +6,5 @@ ALTER TABLE feeds ADD COLUMN poll_lease_until INTEGER;
 -- Shared pacing of platform calls across the processes of one database: the next free slot.
 CREATE TABLE rate_slots (
   name    TEXT PRIMARY KEY,
-  next_at INTEGER NOT NULL
+  next_at INTEGER NOT NULL  -- microseconds since the epoch
 );

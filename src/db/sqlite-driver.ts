@@ -13,6 +13,12 @@ import {
 
 /** Statements kept compiled per connection (an LRU: `IN` lists of every length would grow it without bound). */
 const STATEMENT_CACHE = 512;
+/**
+ * better-sqlite3 answers at once, so a loop of queries (a fan-out being built, a batch being
+ * processed) would run on microtasks alone and starve timers and network I/O (the sends it
+ * is meant to overlap with, /healthz, chat commands): every this many ms the driver lets them run.
+ */
+const YIELD_EVERY_MS = 10;
 
 /**
  * Kysely over better-sqlite3, for this project's use: every transaction is a write transaction
@@ -74,6 +80,7 @@ class Driver_ implements Driver {
 
 class Connection implements DatabaseConnection {
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
+  private lastYield = performance.now();
 
   constructor(private readonly raw: BetterSqlite3.Database) {}
 
@@ -91,6 +98,10 @@ class Connection implements DatabaseConnection {
   }
 
   async executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
+    if (performance.now() - this.lastYield > YIELD_EVERY_MS) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      this.lastYield = performance.now();
+    }
     const stmt = this.statement(compiled.sql);
     const params = bind(compiled.parameters);
     if (stmt.reader) return { rows: stmt.all(params) as R[] };
@@ -108,20 +119,26 @@ function bind(parameters: readonly unknown[]): unknown[] {
   return parameters.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : p));
 }
 
+/**
+ * First come, first served: the connection goes to the longest waiter. (Woken all at once, the
+ * waiters would race, and a loop of short transactions, such as a fan-out being built, would win
+ * every time: the sends waiting beside it would wait for the whole loop.)
+ */
 class Mutex {
-  private held: Promise<void> | undefined;
-  private release: (() => void) | undefined;
+  private locked = false;
+  private readonly waiters: (() => void)[] = [];
 
   async lock(): Promise<void> {
-    while (this.held) await this.held;
-    this.held = new Promise((resolve) => (this.release = resolve));
+    if (!this.locked) {
+      this.locked = true;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiters.push(resolve));
   }
 
   unlock(): void {
-    const release = this.release;
-    this.held = undefined;
-    this.release = undefined;
-    release?.();
+    const next = this.waiters.shift();
+    if (next) next();
+    else this.locked = false;
   }
 }
-

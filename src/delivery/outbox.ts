@@ -3,6 +3,7 @@ import type { DB } from '../db/store.js';
 import { SubscriptionRepo } from '../db/subscriptions.js';
 import { OutboxRepo } from '../db/outbox.js';
 import { buildDigest, type UpdateCache } from '../digest/build.js';
+import type { DigestMember } from '../db/digest-stories.js';
 import type { Digest } from '../digest/model.js';
 import type { Subscription, SubscriptionService } from '../digest/subscriptions.js';
 import { nextRun, parseSchedule } from '../scheduler/schedule.js';
@@ -14,6 +15,9 @@ export interface CreatedDigest {
   status: 'pending' | 'empty';
   digest: Digest;
 }
+
+/** While building many due digests, sending starts after each this many. */
+const SEND_EVERY = 20;
 
 /**
  * Builds digests into the outbox. Each is stored before anything is sent, unique per
@@ -37,9 +41,11 @@ export class Outbox {
    * Digests for every subscription whose time has come. A subscription that missed several
    * times while the process was down gets one digest, keyed by its first missed time.
    */
-  async createDue(): Promise<CreatedDigest[]> {
+  async createDue(onBatch?: () => void): Promise<CreatedDigest[]> {
     const now = this.clock();
     const out: CreatedDigest[] = [];
+    // The subscribers due together are mostly shown the same stories: their members are read once.
+    const members = new Map<number, DigestMember[]>();
     for (const id of await new SubscriptionRepo(this.db).dueIds(now)) {
       const created = await this.db.transaction(async (tx) => {
         // Re-read under the lock (SQLite's write lock, PostgreSQL's row lock): another worker may
@@ -49,9 +55,13 @@ export class Outbox {
         const key = new Date(sub.nextDueAt).toISOString();
         const next = nextRun(parseSchedule(sub.schedule), sub.timezone, now);
         await new SubscriptionRepo(tx).setNextDue(sub.id, next);
-        return this.insert(tx, sub, key, now);
+        return this.insert(tx, sub, key, now, members);
       });
-      if (created) out.push(created);
+      if (created) {
+        out.push(created);
+        // A fan-out to many subscribers is sent while the rest is still being built.
+        if (out.length % SEND_EVERY === 0) onBatch?.();
+      }
     }
     return out;
   }
@@ -66,8 +76,8 @@ export class Outbox {
     });
   }
 
-  private async insert(tx: DB, sub: Subscription, windowKey: string, now: number): Promise<CreatedDigest | undefined> {
-    const digest = await buildDigest(tx, this.config, sub, now, now, { idf: this.idf, updateCache: this.updates });
+  private async insert(tx: DB, sub: Subscription, windowKey: string, now: number, memberCache?: Map<number, DigestMember[]>): Promise<CreatedDigest | undefined> {
+    const digest = await buildDigest(tx, this.config, sub, now, now, { idf: this.idf, updateCache: this.updates, ...(memberCache ? { memberCache } : {}) });
     const empty = digest.stories.length === 0 && !digest.note;
     const repo = new OutboxRepo(tx);
     const id = await repo.insertDigest({ subscriptionId: sub.id, windowKey, windowStart: digest.windowStart, windowEnd: digest.windowEnd, model: JSON.stringify(digest), status: empty ? 'empty' : 'pending', now });

@@ -29,34 +29,35 @@ export class RateLimiter {
     this.gap = 1000 / perSecond;
   }
 
+  /** The next overall slot from `from` on: this process's own, or the database's shared ones. */
+  private async take(from: number): Promise<number> {
+    if (this.shared) return this.shared(from, this.gap);
+    const at = Math.max(from, this.nextGlobal);
+    this.nextGlobal = at + this.gap;
+    return at;
+  }
+
+  /** Resolves when the caller may send to `chat`. */
   async acquire(chat: string): Promise<void> {
     const now = this.clock();
     const earliest = Math.max(now, this.nextPerChat.get(chat) ?? 0);
     // The chat's slot is taken before the (awaited) overall one, so two sends to one chat never share it.
     this.nextPerChat.set(chat, earliest + this.perChatIntervalMs);
-    if (this.shared) {
-      // A slot is taken ahead of time and slept for. A process that wakes late (a busy event
-      // loop) would send in the slots of the sends after it, a burst over the limit: it takes a
-      // new slot instead (a few times at most, then it sends).
-      let from = earliest;
-      for (let tries = 0; ; tries++) {
-        const at = await this.shared(from, this.gap);
-        const wait = at - this.clock();
-        if (wait > 0) await this.sleep(wait);
-        const late = this.clock() - at;
-        if (late <= this.gap / 2 || tries >= MAX_LATE_RETAKES) {
-          this.nextPerChat.set(chat, Math.max(this.nextPerChat.get(chat) ?? 0, at + this.perChatIntervalMs));
-          return;
-        }
-        from = this.clock();
-      }
-    }
-    const at = Math.max(earliest, this.nextGlobal);
-    this.nextGlobal = at + this.gap;
-    this.nextPerChat.set(chat, at + this.perChatIntervalMs);
     if (this.nextPerChat.size > 10_000) this.prune(now);
-    const wait = at - this.clock();
-    if (wait > 0) await this.sleep(wait);
+    // A slot is taken ahead of time and slept for. A sender that wakes late (a busy event loop)
+    // would send in the slots of the sends after it, a burst over the limit: it takes a new slot
+    // instead (a few times at most, then it sends).
+    let from = earliest;
+    for (let tries = 0; ; tries++) {
+      const at = await this.take(from);
+      const wait = at - this.clock();
+      if (wait > 0) await this.sleep(wait);
+      if (this.clock() - at <= this.gap / 2 || tries >= MAX_LATE_RETAKES) {
+        this.nextPerChat.set(chat, Math.max(this.nextPerChat.get(chat) ?? 0, at + this.perChatIntervalMs));
+        return;
+      }
+      from = this.clock();
+    }
   }
 
   /** A chat the platform asked us to leave alone for a while (429 retry_after). */

@@ -187,6 +187,8 @@ export class Sender {
       if (part.attemptedAt !== null) {
         log.warn({ seq: part.seq }, 'sending again a part whose last send has an unknown outcome (the process stopped mid-send): the chat may get it twice');
       }
+      // Recorded (committed) after the wait for the slot, right before the send: only a send
+      // under way can have an unknown outcome.
       const attemptAt = this.clock();
       await this.write(() => this.repo.markAttempt(d.id, part.seq, attemptAt, owner, attemptAt + this.leaseMs));
       leaseUntil = attemptAt + this.leaseMs;

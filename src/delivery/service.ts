@@ -30,7 +30,10 @@ export class DeliveryService {
     this.outbox = new Outbox(db, config, this.subscriptions, clock, options.idf);
     this.alerts = new AlertQueue(db, config, this.subscriptions, clock);
     this.sender = new Sender(db, this.adapters, this.subscriptions, log, metrics, { retryForMs: config.delivery.retryFor, leaseMs: config.delivery.lease, ...options });
+    this.pause = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
   }
+
+  private readonly pause: (ms: number) => Promise<void>;
 
   register(adapter: DeliveryAdapter): void {
     this.adapters.set(adapter.platform, adapter);
@@ -41,15 +44,30 @@ export class DeliveryService {
    * are queued, due digests are built once, then everything ready is sent.
    */
   async tick(): Promise<void> {
+    // A large fan-out starts going out while the rest of it is still being built: one send
+    // loop picks up what is ready, run after run, until the building is done.
+    let building = true;
+    let sending: Promise<void> | undefined;
+    const startSending = () => {
+      sending ??= (async () => {
+        while (building) {
+          const r = await this.sender.runOnce();
+          if (r.sent + r.retrying + r.failed + r.dead === 0) await this.pause(50);
+        }
+      })();
+    };
     try {
       await this.alerts.queue();
-      await this.outbox.createDue();
+      await this.outbox.createDue(startSending);
     } catch (err) {
       // Another process holds the database: the due digests are built at the next tick. What is
       // already in the outbox is still sent now.
       if (!isLockError(err)) throw err;
       this.log.warn({ err }, 'database locked while queueing alerts or building due digests; retrying at the next tick');
+    } finally {
+      building = false;
     }
+    await sending;
     await this.sender.runOnce();
   }
 

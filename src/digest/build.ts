@@ -21,6 +21,8 @@ export interface BuildOptions {
   /** Read through `db` (the caller may be inside a transaction). */
   idf?: (db: DB) => Promise<IdfModel>;
   updateCache?: UpdateCache;
+  /** Members by story, shared by the digests of one run (a fan-out to many subscribers lists the same stories). */
+  memberCache?: Map<number, DigestMember[]>;
 }
 
 /**
@@ -40,7 +42,7 @@ export async function buildDigest(db: DB, config: LoadedConfig, sub: Subscriptio
   const idf = options.idf ? () => options.idf!(db) : async () => new IdfModel();
   const stories: DigestStory[] = [];
   for (const s of chosen) {
-    const story = await digestStory(repo, s, idf, options.updateCache);
+    const story = await digestStory(repo, s, idf, options.updateCache, options.memberCache);
     stories.push(s.alertedAt === null ? story : { ...story, alertedAt: localTime(s.alertedAt, sub.timezone, windowEnd) });
   }
   const date = new Date(windowEnd).toLocaleDateString('en-GB', { timeZone: sub.timezone, day: 'numeric', month: 'short', year: 'numeric' });
@@ -75,8 +77,15 @@ export async function alertStory(db: DB, storyId: number): Promise<DigestStory |
   return s && digestStory(repo, s, async () => new IdfModel());
 }
 
-async function digestStory(repo: DigestStoryRepo, s: DigestCandidate, idf: () => Promise<IdfModel>, cache?: UpdateCache): Promise<DigestStory> {
-  const members = await repo.members(s.id);
+async function digestStory(repo: DigestStoryRepo, s: DigestCandidate, idf: () => Promise<IdfModel>, cache?: UpdateCache, memberCache?: Map<number, DigestMember[]>): Promise<DigestStory> {
+  let members = memberCache?.get(s.id);
+  if (!members) {
+    members = await repo.members(s.id);
+    if (memberCache) {
+      if (memberCache.size >= UPDATE_CACHE_SIZE) memberCache.clear();
+      memberCache.set(s.id, members);
+    }
+  }
   const seenAt = s.seenSources === null ? null : (s.seenAt ?? 0);
   const story: DigestStory = {
     id: s.id,

@@ -23,7 +23,9 @@ export class JobScheduler {
     const child = log.child({ module: 'node-cron' });
     cron.setLogger({
       info: (m) => child.debug(m),
-      warn: (m) => child.warn(m),
+      // A tick skipped because the last run is still going is said once per run by the worker
+      // ("poll tick overran"), not once a second by node-cron.
+      warn: (m) => (/overlap prevention|missed execution/i.test(String(m)) ? child.debug(m) : child.warn(m)),
       error: (m, e) => child.error({ err: e ?? m }, String(m)),
       debug: (m) => child.trace(String(m)),
     });
@@ -42,6 +44,9 @@ export class JobScheduler {
 
   private track(job: Job): Promise<unknown> {
     if (this.stopped) return Promise.resolve();
+    // One run of a job at a time, whether started by its schedule or by runNow (a poll at start
+    // and the first tick would otherwise poll side by side, twice the fetch concurrency).
+    for (const [running, r] of this.running) if (r.name === job.name) return running;
     const p = Promise.resolve()
       .then(() => job.run())
       .catch((err: unknown) => this.log.error({ err, job: job.name }, `job ${job.name} failed`));

@@ -13,7 +13,8 @@ export const PG_ADMIN_URL = process.env.TEST_DATABASE_URL;
 export const describePostgres = PG_ADMIN_URL || process.env.CI === 'true' ? describe : describe.skip;
 
 /** A new, empty database on the test server; `drop()` removes it (closing what still uses it). */
-export async function freshPgDatabase(prefix = 'nd_test'): Promise<{ url: string; name: string; drop(): Promise<void> }> {
+export async function freshPgDatabase(prefix = 'nd_test', adminUrl = PG_ADMIN_URL): Promise<{ url: string; name: string; drop(): Promise<void> }> {
+  const PG_ADMIN_URL = adminUrl;
   if (!PG_ADMIN_URL) throw new Error('no PostgreSQL for the tests: set DATABASE_URL (bash .ci/run does)');
   const name = `${prefix}_${randomBytes(5).toString('hex')}`;
   const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
