@@ -34,7 +34,14 @@ function feed(f: number): string {
     const on = n % 20 === 0;
     const thin = on && n % 40 === 0;
     const title = on ? `${countries[(n / 20) % countries.length]} ${acts[Math.floor(n / 240) % acts.length]}` : `${other[n % other.length]} (${f}-${j})`;
-    const description = thin ? 'Patriot air defense for Ukraine.' : `${title}. Officials gave details of the plan, its cost and its timing to reporters on ${n % 7 === 0 ? 'Monday' : 'Tuesday'}, saying more would follow.`;
+    // On the topic and not thin: long enough (400+ characters) that its page is not fetched (the
+    // thin ones link a local page). Off the topic: as short as feeds often are.
+    const said = `${title}. Officials gave details of the plan, its cost and its timing to reporters on ${n % 7 === 0 ? 'Monday' : 'Tuesday'}, saying more would follow.`;
+    const description = thin
+      ? 'Patriot air defense for Ukraine.'
+      : on
+        ? `${said} The ministry said the first deliveries were expected within weeks, with training for the crews already under way at a base abroad, and that the package had been agreed with the allies who coordinate air-defence aid to Kyiv. Parliament is to vote on the funding next week.`
+        : said;
     const link = thin ? `http://127.0.0.1:${port}/page/${n}` : `https://n${f}.example/${j}`;
     return `<item><title>${title}</title><link>${link}</link><guid>f${f}-${j}</guid><pubDate>${new Date(Date.UTC(2026, 2, 1) + (n % 4000) * 120_000).toUTCString()}</pubDate><description>${description}</description></item>`;
   }).join('');
