@@ -1,4 +1,5 @@
 import type { NormalisedItem } from '../ingest/normalise.js';
+import { bulkInsert } from './bulk.js';
 import type { DB } from './store.js';
 
 export interface ArticleRow {
@@ -98,27 +99,13 @@ export class ArticleRepo {
     const ids = new Map<Insert, number>();
     for (let i = 0; i < inserts.length; i += INSERT_CHUNK) {
       const chunk = inserts.slice(i, i + INSERT_CHUNK);
-      const rows = await k
-        .insertInto('articles')
-        .values(
-          chunk.map(({ item, url }) => ({
-            feed_id: feedId,
-            guid: item.guid,
-            url,
-            link: item.link,
-            title: item.title,
-            description: item.description,
-            content: item.content,
-            author: item.author,
-            source: item.source ?? feedSource,
-            published_at: item.publishedAt ?? now,
-            first_seen_at: now,
-            updated_at: now,
-            content_hash: item.contentHash,
-          })),
-        )
-        .returning(['id', 'url'])
-        .execute();
+      const rows = await bulkInsert<{ id: number; url: string }>(
+        this.db,
+        'articles',
+        ['feed_id', 'guid', 'url', 'link', 'title', 'description', 'content', 'author', 'source', 'published_at', 'first_seen_at', 'updated_at', 'content_hash'],
+        chunk.map(({ item, url }) => [feedId, item.guid, url, item.link, item.title, item.description, item.content, item.author, item.source ?? feedSource, item.publishedAt ?? now, now, now, item.contentHash]),
+        'RETURNING id, url',
+      );
       // RETURNING's order is not promised: match by the unique URL.
       const byInserted = new Map(rows.map((r) => [r.url, r.id]));
       for (const at of chunk) ids.set(at, byInserted.get(at.url)!);

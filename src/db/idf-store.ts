@@ -1,4 +1,5 @@
 import { IdfModel } from '../stories/idf.js';
+import { bulkInsert } from './bulk.js';
 import type { DB } from './store.js';
 
 /** Rows per multi-row upsert of term counts. */
@@ -14,17 +15,15 @@ async function addCounts(db: DB, pending: Map<string, number>, topicId?: string)
   for (let i = 0; i < terms.length; i += CHUNK) {
     const chunk = terms.slice(i, i + CHUNK);
     if (topicId === undefined) {
-      await db.k
-        .insertInto('term_df')
-        .values(chunk.map((term) => ({ term, df: pending.get(term)! })))
-        .onConflict((oc) => oc.column('term').doUpdateSet((eb) => ({ df: eb('term_df.df', '+', eb.ref('excluded.df')) })))
-        .execute();
+      await bulkInsert(db, 'term_df', ['term', 'df'], chunk.map((term) => [term, pending.get(term)!]), 'ON CONFLICT (term) DO UPDATE SET df = term_df.df + excluded.df');
     } else {
-      await db.k
-        .insertInto('topic_term_df')
-        .values(chunk.map((term) => ({ topic_id: topicId, term, df: pending.get(term)! })))
-        .onConflict((oc) => oc.columns(['topic_id', 'term']).doUpdateSet((eb) => ({ df: eb('topic_term_df.df', '+', eb.ref('excluded.df')) })))
-        .execute();
+      await bulkInsert(
+        db,
+        'topic_term_df',
+        ['topic_id', 'term', 'df'],
+        chunk.map((term) => [topicId, term, pending.get(term)!]),
+        'ON CONFLICT (topic_id, term) DO UPDATE SET df = topic_term_df.df + excluded.df',
+      );
     }
   }
 }

@@ -1,4 +1,5 @@
 import type { TopicDecision } from '../topics/matcher.js';
+import { bulkInsert } from './bulk.js';
 import type { DB } from './store.js';
 
 export interface StoredDecision {
@@ -19,26 +20,16 @@ export class TopicDecisionRepo {
   /** Stores the decisions of many articles in a few statements (an article's earlier decision is replaced). */
   async saveMany(decisions: readonly { articleId: number; decision: TopicDecision }[], now: number): Promise<void> {
     for (let i = 0; i < decisions.length; i += CHUNK) {
-      const rows = decisions.slice(i, i + CHUNK).map(({ articleId, decision: d }) => ({
-        article_id: articleId,
-        topic_id: d.topicId,
-        relevant: d.relevant ? 1 : 0,
-        score: d.score,
-        hits: JSON.stringify({ hits: d.hits, misses: d.misses, threshold: d.threshold }),
-        decided_at: now,
-      }));
-      await this.db.k
-        .insertInto('article_topics')
-        .values(rows)
-        .onConflict((oc) =>
-          oc.columns(['article_id', 'topic_id']).doUpdateSet((eb) => ({
-            relevant: eb.ref('excluded.relevant'),
-            score: eb.ref('excluded.score'),
-            hits: eb.ref('excluded.hits'),
-            decided_at: eb.ref('excluded.decided_at'),
-          })),
-        )
-        .execute();
+      const rows = decisions
+        .slice(i, i + CHUNK)
+        .map(({ articleId, decision: d }) => [articleId, d.topicId, d.relevant ? 1 : 0, d.score, JSON.stringify({ hits: d.hits, misses: d.misses, threshold: d.threshold }), now]);
+      await bulkInsert(
+        this.db,
+        'article_topics',
+        ['article_id', 'topic_id', 'relevant', 'score', 'hits', 'decided_at'],
+        rows,
+        'ON CONFLICT (article_id, topic_id) DO UPDATE SET relevant = excluded.relevant, score = excluded.score, hits = excluded.hits, decided_at = excluded.decided_at',
+      );
     }
   }
 
