@@ -3,7 +3,6 @@ import type { GrouperRole } from './db/grouper-role.js';
 import { RetentionRepo, type PrunableArticle } from './db/retention.js';
 import { docFeatures, docTerms } from './stories/features.js';
 import { clusterDocOf } from './stories/service.js';
-import { sql } from 'kysely';
 import { retryOnLock } from './db/lock-retry.js';
 
 export interface PruneReport {
@@ -51,13 +50,7 @@ export class Retention {
       report.digests += n;
       if (n < BATCH) break;
     }
-    if (this.store.engine === 'sqlite') {
-      // Moves the WAL into the database file and truncates it; lets SQLite refresh its statistics.
-      await retryOnLock(async () => {
-        await sql`PRAGMA wal_checkpoint(TRUNCATE)`.execute(this.store.k);
-        await sql`PRAGMA optimize`.execute(this.store.k);
-      });
-    }
+    await retryOnLock(() => new RetentionRepo(this.store).checkpoint());
     report.durationMs = performance.now() - started;
     return report;
   }

@@ -99,4 +99,11 @@ export class RetentionRepo {
       await sql`UPDATE topic_stats SET docs = CASE WHEN docs > ${t.docs} THEN docs - ${t.docs} ELSE 0 END WHERE topic_id = ${topic}`.execute(k);
     }
   }
+
+  /** SQLite: moves the WAL into the database file and truncates it, and refreshes the planner's statistics. (PostgreSQL's autovacuum does this.) */
+  async checkpoint(): Promise<void> {
+    if (this.db.engine !== 'sqlite') return;
+    await sql`PRAGMA wal_checkpoint(TRUNCATE)`.execute(this.db.k);
+    await sql`PRAGMA optimize`.execute(this.db.k);
+  }
 }

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import type { DB } from '../db/store.js';
 import { FeedRepo, type FeedRow } from '../db/feeds.js';
+import { WriteBatcher } from '../db/write-batcher.js';
 import { ArticleRepo } from '../db/articles.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
@@ -82,6 +83,7 @@ interface Run {
  */
 export class Poller {
   private readonly feeds: FeedRepo;
+  private readonly writes: WriteBatcher;
   private readonly inFlight = new Map<number, Run>();
   private readonly limit;
   private readonly parse: (text: string, options?: { baseUrl?: string }) => Promise<{ feed: ParsedFeed; repaired: boolean }>;
@@ -100,6 +102,7 @@ export class Poller {
     private readonly health?: HealthMonitor,
   ) {
     this.feeds = new FeedRepo(db);
+    this.writes = new WriteBatcher(db);
     this.limit = pLimit(options.concurrency);
     this.parse = options.parse ?? parseFeed;
     this.deadlineMs = options.deadlineMs ?? feedDeadlineMs(options.limits);
@@ -164,16 +167,26 @@ export class Poller {
   async pollDue(): Promise<FeedPollResult[]> {
     await this.recoverLeases();
     const generation = this.generation;
+    const concurrency = this.options.concurrency;
     const results: FeedPollResult[] = [];
     const running = new Set<Promise<void>>();
+    // Leased a few more than are polled at once, so one claim serves several polls.
+    const queue: FeedRow[] = [];
+    let exhausted = false;
     for (;;) {
-      const free = this.options.concurrency - running.size;
-      let claimed: FeedRow[] = [];
-      if (free > 0 && generation === this.generation) {
+      const stopping = generation !== this.generation;
+      if (!exhausted && !stopping && queue.length < concurrency) {
         const now = this.clock();
-        claimed = (await this.feeds.claim(this.owner, now, now + this.leaseMs, free)).filter((f) => !this.inFlight.has(f.id));
+        const claimed = (await this.feeds.claim(this.owner, now, now + this.leaseMs, 2 * concurrency - queue.length)).filter((f) => !this.inFlight.has(f.id));
+        if (!claimed.length) exhausted = true;
+        queue.push(...claimed);
       }
-      for (const f of claimed) {
+      if (stopping) {
+        // Not started: their leases go back for the next start (or another worker).
+        for (const f of queue.splice(0)) await this.release(baseResult(f));
+      }
+      while (running.size < concurrency && queue.length) {
+        const f = queue.shift()!;
         const p: Promise<void> = this.pollOne(f).then(
           (r) => {
             results.push(r);
@@ -289,55 +302,53 @@ export class Poller {
       const parsedTitle = typeof parsed.title === 'string' ? parsed.title.trim() : '';
       const format = (parsed as { format?: unknown }).format;
       const result: FeedPollResult = { ...base, status: 'ok', repaired, title: feed.title ?? (parsedTitle || null), ...(typeof format === 'string' ? { format } : {}) };
-      // One transaction per feed: all of its items land, or none do.
+      // All of a feed's items land, or none do.
       const feedSource = feed.title ?? (parsedTitle || null);
       const items = Array.isArray(parsed.items) ? parsed.items : [];
-      // IMMEDIATE: the write lock is taken first, so a second process makes this wait (and retry),
-      // never fail half-way with a stale snapshot.
+      // Read before the write, so the transaction holds the lock only for the writes.
+      const skipped = new SkipCounter(parserSkips(parsed));
+      const normalised: NormalisedItem[] = [];
+      for (const item of items.slice(0, MAX_ITEMS)) {
+        // One item that cannot be read is skipped and counted (with normalise's reason), never the feed.
+        let r: ReturnType<typeof normaliseItemResult>;
+        try {
+          r = normaliseItemResult(item, res.url, now);
+        } catch (err) {
+          r = { skipped: `unreadable item: ${(err as Error).message ?? String(err)}` };
+        }
+        if ('skipped' in r) {
+          skipped.add(oneLine(r.skipped));
+          continue;
+        }
+        normalised.push(r.item);
+      }
       let removed = false;
-      const store = () =>
-        this.db.transaction(async (tx) => {
-          // Cut off while it waited for the lock: the feed is already recorded as failed.
-          if (run.cut) return;
-          const feeds = new FeedRepo(tx);
-          // Removed (by the CLI, another process) while it was being fetched: nothing to store.
-          if (!(await feeds.byId(feed.id))) return void (removed = true);
-          result.items = 0;
-          result.newIds = [];
-          result.updatedIds = [];
-          const skipped = new SkipCounter(parserSkips(parsed));
-          const normalised: NormalisedItem[] = [];
-          for (const item of items.slice(0, MAX_ITEMS)) {
-            // One item that cannot be read is skipped and counted (with normalise's reason), never the feed.
-            let r: ReturnType<typeof normaliseItemResult>;
-            try {
-              r = normaliseItemResult(item, res.url, now);
-            } catch (err) {
-              r = { skipped: `unreadable item: ${(err as Error).message ?? String(err)}` };
-            }
-            if ('skipped' in r) {
-              skipped.add(oneLine(r.skipped));
-              continue;
-            }
-            normalised.push(r.item);
-          }
-          result.items = normalised.length;
-          for (const { id, outcome } of await new ArticleRepo(tx).upsertMany(feed.id, normalised, now, feedSource)) {
-            if (outcome === 'new') result.newIds.push(id);
-            else if (outcome === 'updated') result.updatedIds.push(id);
-          }
-          if (skipped.count) result.skipped = skipped.value();
-          await feeds.recordSuccess(feed.id, {
-            status: 'ok',
-            etag: res.etag,
-            lastModified: res.lastModified,
-            title: parsedTitle || undefined,
-            now,
-            nextPollAt: now + interval,
-            skipped: { count: skipped.count, reason: skipped.count ? describeSkipped(skipped.value()) : null },
-          });
+      // Committed with the feeds that finish at the same moment (still all or nothing per feed);
+      // the transaction takes the write lock first, so a second process makes it wait, never fail half-way.
+      await this.writes.run(async (tx) => {
+        // Cut off while it waited for the lock: the feed is already recorded as failed.
+        if (run.cut) return;
+        const feeds = new FeedRepo(tx);
+        // Removed (by the CLI, another process) while it was being fetched: nothing to store.
+        if (!(await feeds.byId(feed.id))) return void (removed = true);
+        result.items = normalised.length;
+        result.newIds = [];
+        result.updatedIds = [];
+        for (const { id, outcome } of await new ArticleRepo(tx).upsertMany(feed.id, normalised, now, feedSource)) {
+          if (outcome === 'new') result.newIds.push(id);
+          else if (outcome === 'updated') result.updatedIds.push(id);
+        }
+        if (skipped.count) result.skipped = skipped.value();
+        await feeds.recordSuccess(feed.id, {
+          status: 'ok',
+          etag: res.etag,
+          lastModified: res.lastModified,
+          title: parsedTitle || undefined,
+          now,
+          nextPollAt: now + interval,
+          skipped: { count: skipped.count, reason: skipped.count ? describeSkipped(skipped.value()) : null },
         });
-      await retryOnLock(store);
+      });
       if (run.cut) return cutResult();
       this.health?.writeSucceeded();
       if (removed) {
