@@ -9,6 +9,7 @@ import type { Platform, SubscriptionService } from '../digest/subscriptions.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { retryLocked } from './busy.js';
+import { isLockError } from '../db/lock-retry.js';
 import { WorkerIdentity, defaultWorkerId } from './identity.js';
 import { RateLimiter } from './rate-limiter.js';
 import { afterTransientFailure } from './retry-policy.js';
@@ -130,10 +131,19 @@ export class Sender {
     const report: SendReport = { sent: 0, retrying: 0, failed: 0, dead: 0 };
     const platforms = [...this.adapters.keys()];
     if (!platforms.length) return report;
-    const identity = await this.workerIdentity();
-    await this.write(() => identity.beat(this.clock()));
-    const owner = identity.id;
-    const ready = await this.repo.ready(platforms, this.clock(), owner, 5000, only);
+    let owner: string;
+    let ready: ReadyDigest[];
+    try {
+      const identity = await this.workerIdentity();
+      await this.write(() => identity.beat(this.clock()));
+      owner = identity.id;
+      ready = await this.repo.ready(platforms, this.clock(), owner, 5000, only);
+    } catch (err) {
+      // Another process held the database all along: nothing was taken, the next run sends.
+      if (!isLockError(err)) throw err;
+      this.log.warn('outbox not sent: the database stayed locked; the next run sends it');
+      return report;
+    }
     await Promise.all(
       ready.map((d) =>
         this.limit(async () => {
