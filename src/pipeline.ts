@@ -5,6 +5,7 @@ import type { FeedRow } from './db/feeds.js';
 import { ArticleRepo, type ArticleRow } from './db/articles.js';
 import { TopicDecisionRepo } from './db/topics.js';
 import { IdfStore } from './db/idf-store.js';
+import { WriteBatcher } from './db/write-batcher.js';
 import type { Logger } from './logger.js';
 import type { FeedPollResult, Poller } from './ingest/poller.js';
 import { AddressPolicy } from './ingest/address-policy.js';
@@ -79,6 +80,7 @@ export class Pipeline {
   private roleGeneration = 0;
   readonly pages: PageFetcher;
   readonly role: GrouperRole;
+  private readonly pageWrites: WriteBatcher;
 
   constructor(
     readonly store: Store,
@@ -93,6 +95,7 @@ export class Pipeline {
     const f = config.fetch;
     this.pages = new PageFetcher({ timeoutMs: f.timeout, maxBytes: f.maxBytes, maxRedirects: f.maxRedirects, userAgent: f.userAgent }, policy, f.pageConcurrency);
     this.role = new GrouperRole(store);
+    this.pageWrites = new WriteBatcher(store);
   }
 
   /** The IDF model, loaded from the database on first use (through `db`: a caller's transaction). */
@@ -301,7 +304,8 @@ export class Pipeline {
     if (r.error?.startsWith('refused')) this.log.info({ article: id }, `article page not fetched: ${r.error}`);
     else if (r.error !== null) this.log.debug({ article: id, err: r.error }, 'article page not used');
     // Keep the feed text on failure; the failure is remembered so the page is not fetched again.
-    await retryOnLock(() => new ArticleRepo(this.store).setPageText(id, r.text, r.error, this.clock()));
+    // Pages that arrive together are stored in one commit (the batcher retries on locks).
+    await this.pageWrites.run((tx) => new ArticleRepo(tx).setPageText(id, r.text, r.error, this.clock()));
   }
 
   /**

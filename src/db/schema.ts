@@ -26,6 +26,9 @@ export interface Schema {
     added_at: number;
     evidence: string | null;
     thread_id: number | null;
+    /** The article's, copied (see `StoryRepo.stamp`). */
+    published_at: number | null;
+    source_key: string | null;
   };
   term_df: { term: string; df: number };
   corpus_stats: { id: number; docs: number };

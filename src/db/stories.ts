@@ -115,6 +115,7 @@ export class StoryRepo {
         )
         .onConflict((oc) => oc.doNothing())
         .execute();
+      await this.stamp(rows.slice(i, i + 300).map((m) => m.articleId));
     }
   }
 
@@ -182,17 +183,31 @@ export class StoryRepo {
     await k.updateTable('stories').set({ merged_into: into }).where('merged_into', '=', from).execute();
   }
 
-  /** Recomputes the stories' spans and counts from their members, and marks them changed. */
+  /**
+   * Copies the articles' publication times and outlets onto their memberships, where `refresh`
+   * reads them. Called for new memberships and for edited articles.
+   */
+  async stamp(articleIds: readonly number[]): Promise<void> {
+    if (!articleIds.length) return;
+    await sql`UPDATE story_articles SET published_at = a.published_at, source_key = coalesce(a.source, f.title, CAST(a.feed_id AS TEXT))
+      FROM articles a JOIN feeds f ON f.id = a.feed_id
+      WHERE a.id = story_articles.article_id AND ${this.db.inList('story_articles.article_id', articleIds)}`.execute(this.db.k);
+  }
+
+  /**
+   * Recomputes the stories' spans and counts from their members, and marks them changed. Read
+   * from the memberships' own columns (one covering index), not from every member's article row.
+   */
   async refresh(storyIds: readonly number[], now: number): Promise<void> {
     if (!storyIds.length) return;
     await sql`UPDATE stories SET
-        first_published = (SELECT min(a.published_at) FROM story_articles sa JOIN articles a ON a.id = sa.article_id WHERE sa.story_id = stories.id),
-        last_published = (SELECT max(a.published_at) FROM story_articles sa JOIN articles a ON a.id = sa.article_id WHERE sa.story_id = stories.id),
-        article_count = (SELECT count(*) FROM story_articles WHERE story_id = stories.id),
-        source_count = (SELECT count(DISTINCT coalesce(a.source, f.title, CAST(a.feed_id AS TEXT))) FROM story_articles sa JOIN articles a ON a.id = sa.article_id
-                        JOIN feeds f ON f.id = a.feed_id WHERE sa.story_id = stories.id),
+        first_published = agg.first_published, last_published = agg.last_published,
+        article_count = agg.article_count, source_count = agg.source_count,
         updated_at = ${now}, needs_summary = 1
-      WHERE ${this.db.inList('id', storyIds)} AND EXISTS (SELECT 1 FROM story_articles WHERE story_id = stories.id)`.execute(this.db.k);
+      FROM (SELECT story_id, min(published_at) AS first_published, max(published_at) AS last_published, count(*) AS article_count,
+                   count(DISTINCT source_key) AS source_count
+            FROM story_articles WHERE ${this.db.inList('story_id', storyIds)} GROUP BY story_id) AS agg
+      WHERE stories.id = agg.story_id`.execute(this.db.k);
   }
 
   /** Live stories whose summary must be written again, oldest change first. */

@@ -26,18 +26,22 @@ export function htmlToText(input: string | undefined | null, keepLines = false, 
   if (!input) return '';
   // Bounded input keeps every step below linear in what a feed can send (a 1 MB description).
   let s = input.length > maxInput ? input.slice(0, maxInput) : input;
-  // Escaped markup (`&lt;p&gt;…`) is common in RSS descriptions: decode once before stripping.
-  if (/&lt;\/?[a-z]/i.test(s) && !/<[a-z]/i.test(s)) s = decodeHTML(s);
-  s = s
-    // Each open-ended pattern also ends at the end of the text: an unclosed "<!--" or "<script"
-    // repeated thousands of times must not make every one of them scan to the end (quadratic).
-    .replace(/<!\[CDATA\[([\s\S]*?)(?:\]\]>|$)/g, '$1')
-    .replace(/<!--[\s\S]*?(?:-->|$)/g, ' ')
-    .replace(/<(script|style|noscript|template)\b[\s\S]*?(?:<\/\1\s*>|$)/gi, ' ')
-    .replace(BLOCK_TAGS, '\n')
-    // Only what looks like a tag: "a < b and c > d" keeps its text.
-    .replace(/<\/?[a-z][^<>]*>|<![a-z][^<>]*>/gi, ' ');
-  s = decodeHTML(s).replace(/\u00a0/g, ' ').replace(CONTROLS, '');
+  // Plain text (most titles) has neither markup nor entities: none of the markup passes.
+  if (s.includes('<') || s.includes('&')) {
+    // Escaped markup (`&lt;p&gt;…`) is common in RSS descriptions: decode once before stripping.
+    if (/&lt;\/?[a-z]/i.test(s) && !/<[a-z]/i.test(s)) s = decodeHTML(s);
+    s = s
+      // Each open-ended pattern also ends at the end of the text: an unclosed "<!--" or "<script"
+      // repeated thousands of times must not make every one of them scan to the end (quadratic).
+      .replace(/<!\[CDATA\[([\s\S]*?)(?:\]\]>|$)/g, '$1')
+      .replace(/<!--[\s\S]*?(?:-->|$)/g, ' ')
+      .replace(/<(script|style|noscript|template)\b[\s\S]*?(?:<\/\1\s*>|$)/gi, ' ')
+      .replace(BLOCK_TAGS, '\n')
+      // Only what looks like a tag: "a < b and c > d" keeps its text.
+      .replace(/<\/?[a-z][^<>]*>|<![a-z][^<>]*>/gi, ' ');
+    s = decodeHTML(s);
+  }
+  s = s.replace(/\u00a0/g, ' ').replace(CONTROLS, '');
   if (!keepLines) return s.replace(/\s+/g, ' ').trim();
   return s
     .split(/\n/)

@@ -286,6 +286,7 @@ export class StoryService {
     const ids = await repo.storiesOfArticle(articleId);
     // The kept groupers hold the article's old text.
     if (ids.length) this.live.clear();
+    await repo.stamp([articleId]);
     await repo.refresh(ids, now);
     for (const id of ids) this.growing.delete(id); // its text changed: the growing summary is rebuilt
     return ids;

@@ -122,6 +122,17 @@ const OWN_NAMES = new Set(['whitehouse', 'pentagon', 'kremlin']);
  * words out, stemmed; spellings and places folded (U.S. = United States, Tokyo → japan) and
  * transfer verbs folded ("sell", "provide" → transfer). Figures are kept as written ("952.4").
  */
+const stems = new Map<string, string>();
+/** The Porter stem, memoised (bounded: a hostile feed must not grow it forever). */
+function stemOf(word: string): string {
+  let s = stems.get(word);
+  if (s === undefined) {
+    if (stems.size > 100_000) stems.clear();
+    stems.set(word, (s = stemmer(word)));
+  }
+  return s;
+}
+
 export function contentWords(text: string): Set<string> {
   const out = new Set<string>();
   for (const token of foldPhrases(text).replace(/['’]s\b/gu, '').match(/\p{N}+(?:[.,]\p{N}+)*(?:st|nd|rd|th|s)?|\p{L}+/gu) ?? []) {
@@ -134,7 +145,7 @@ export function contentWords(text: string): Set<string> {
     // hasOwn: a word such as "constructor" must not find Object's prototype.
     const name = Object.hasOwn(SAME_REFERENT, lower) ? SAME_REFERENT[lower]! : lower;
     const place = OWN_NAMES.has(name) || !Object.hasOwn(RELATED, name) ? name : RELATED[name]!;
-    const stem = stemmer(place);
+    const stem = stemOf(place);
     out.add(SYNONYM_STEMS.get(stem) ?? stem);
   }
   return out;

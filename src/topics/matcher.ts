@@ -1,5 +1,5 @@
 import type { TopicConfig } from '../config/schema.js';
-import { compileTerms, normaliseForMatch, TermGate, TextWords, urlWords } from './terms.js';
+import { compileTerms, normaliseForMatch, TermGates, urlWords } from './terms.js';
 
 export type Field = 'title' | 'description' | 'body' | 'url';
 const FIELDS: Field[] = ['title', 'description', 'body', 'url'];
@@ -40,7 +40,6 @@ interface CompiledGroup {
   name: string;
   weight: number;
   terms: RegExp;
-  gate: TermGate;
   requires: RegExp | null;
   unless: RegExp | null;
 }
@@ -54,6 +53,8 @@ interface CompiledGroup {
 export class TopicMatcher {
   private readonly groups: CompiledGroup[];
   private readonly mask: RegExp | null;
+  /** Gates of the groups' terms, then (last) of the mask. */
+  private readonly gates: TermGates;
 
   constructor(readonly topic: TopicConfig) {
     const expand = (terms: string[]) => terms.flatMap((t) => [t, ...(topic.aliases[t.toLowerCase()] ?? topic.aliases[t] ?? [])]);
@@ -62,27 +63,29 @@ export class TopicMatcher {
       name: g.name,
       weight: g.weight,
       terms: compileTerms(expand(g.terms))!,
-      gate: new TermGate(expand(g.terms)),
       requires: compileTerms(expand(g.requires)),
       unless: compileTerms(expand(g.unless)),
     }));
+    this.gates = new TermGates([...topic.groups.map((g) => expand(g.terms)), expand(topic.mask)]);
   }
 
   match(article: ArticleText): TopicDecision {
     const fields: Record<Field, string> = {
-      title: this.prepare(article.title),
-      description: this.prepare(article.description),
-      body: this.prepare(article.body),
-      url: this.prepare(urlWords(article.url)),
+      title: normaliseForMatch(article.title),
+      description: normaliseForMatch(article.description),
+      body: normaliseForMatch(article.body),
+      url: normaliseForMatch(urlWords(article.url)),
     };
-    // Co-terms and negative contexts are looked for everywhere, the URL's words included.
-    const all = [fields.title, fields.description, fields.body, fields.url].join(FIELD_BREAK);
+    // Gated before masking: masking only removes words, so what the gates rule out here they rule
+    // out in the masked text too. Most articles carry no masked phrase and are spared its scan.
+    const admitted = this.gates.admitted([fields.title, fields.description, fields.body, fields.url]);
+    if (this.mask && admitted[this.groups.length]) for (const f of FIELDS) fields[f] = fields[f].replace(this.mask, FIELD_BREAK);
     const hits: RuleHit[] = [];
     const misses: RuleMiss[] = [];
     let score = 0;
-    const words = new TextWords([fields.title, fields.description, fields.body, fields.url]);
-    for (const g of this.groups) {
-      if (!g.gate.admits(words)) continue;
+    let all: string | undefined;
+    for (const [i, g] of this.groups.entries()) {
+      if (!admitted[i]) continue;
       let best: { field: Field; term: string; fw: number } | undefined;
       for (const field of FIELDS) {
         const fw = this.topic.fieldWeights[field];
@@ -101,6 +104,8 @@ export class TopicMatcher {
         misses.push({ group: g.name, term: best.term, field: best.field, reason: `negative context "${blocker}"` });
         continue;
       }
+      // Co-terms are looked for everywhere, the URL's words included.
+      all ??= [fields.title, fields.description, fields.body, fields.url].join(FIELD_BREAK);
       if (g.requires && !firstMatch(g.requires, all)) {
         misses.push({ group: g.name, term: best.term, field: best.field, reason: 'no required co-term' });
         continue;
@@ -110,11 +115,6 @@ export class TopicMatcher {
       hits.push({ group: g.name, term: best.term, field: best.field, points: round(points) });
     }
     return { topicId: this.topic.id, relevant: score >= this.topic.threshold, score: round(score), threshold: this.topic.threshold, hits, misses };
-  }
-
-  private prepare(text: string): string {
-    const t = normaliseForMatch(text);
-    return this.mask ? t.replace(this.mask, ' ⟂ ') : t;
   }
 }
 

@@ -27,64 +27,70 @@ export function compileTerms(terms: string[]): RegExp | null {
 }
 
 /**
- * A cheap necessary condition for a term set: the words at least one term starts with (a term
- * can only match where its first word is a whole word of the text, since every pattern starts on
- * a word boundary), and the prefixes of one-word `*` terms. Most articles carry none of a
- * group's words, and a set lookup per word then spares the regex scan of every field.
+ * A cheap necessary condition for several term sets at once: a term can only match where its
+ * first word is a whole word of the text (every pattern starts on a word boundary), or, for a
+ * one-word `*` term, where a word starts with its prefix. Most articles carry none of a set's
+ * first words, and one pass over the text's words with a map lookup per word (not a scan per
+ * set) spares the regex scan of every field.
  */
-export class TermGate {
-  private readonly words = new Set<string>();
-  private readonly prefixes = new Map<number, Set<string>>();
+export class TermGates {
+  private readonly byWord = new Map<string, number[]>();
+  /** Prefix length → prefix → sets; the lengths, shortest first. */
+  private readonly byPrefix = new Map<number, Map<string, number[]>>();
+  private readonly lengths: number[];
+  /** Every beginning of a prefix term, from the shortest prefix length on: a word stops being looked up at its first start that is none. */
+  private readonly stems = new Set<string>();
 
-  constructor(terms: string[]) {
-    for (const term of terms) {
-      const t = term.trim().toLowerCase().normalize('NFKC');
-      const prefix = t.endsWith('*');
-      const runs = (prefix ? t.slice(0, -1) : t).match(WORD_RUN) ?? [];
-      const first = runs[0];
-      if (first === undefined) throw new Error(`topic term "${term}" has no letters or digits`);
-      if (prefix && runs.length === 1) {
-        const set = this.prefixes.get(first.length) ?? new Set<string>();
-        set.add(first);
-        this.prefixes.set(first.length, set);
-      } else this.words.add(first);
-    }
+  /** `sets[i]`: the terms of set i. */
+  constructor(readonly sets: readonly string[][]) {
+    const add = <K>(map: Map<K, number[]>, key: K, set: number) => {
+      const list = map.get(key);
+      if (!list) map.set(key, [set]);
+      else if (!list.includes(set)) list.push(set);
+    };
+    sets.forEach((terms, set) => {
+      for (const term of terms) {
+        const t = term.trim().toLowerCase().normalize('NFKC');
+        const prefix = t.endsWith('*');
+        const runs = (prefix ? t.slice(0, -1) : t).match(WORD_RUN) ?? [];
+        const first = runs[0];
+        if (first === undefined) throw new Error(`topic term "${term}" has no letters or digits`);
+        if (prefix && runs.length === 1) {
+          let byPrefix = this.byPrefix.get(first.length);
+          if (!byPrefix) this.byPrefix.set(first.length, (byPrefix = new Map()));
+          add(byPrefix, first, set);
+        } else add(this.byWord, first, set);
+      }
+    });
+    this.lengths = [...this.byPrefix.keys()].sort((a, b) => a - b);
+    for (const byPrefix of this.byPrefix.values()) for (const p of byPrefix.keys()) for (let k = this.lengths[0]!; k <= p.length; k++) this.stems.add(p.slice(0, k));
   }
 
-  /** False when no term can match in a text with these words. */
-  admits(text: TextWords): boolean {
-    for (const w of this.words) if (text.words.has(w)) return true;
-    for (const [length, set] of this.prefixes) {
-      const starts = text.starts(length);
-      for (const p of set) if (starts.has(p)) return true;
+  /** Which sets may match in texts already passed through `normaliseForMatch`: `admitted[i]` false when no term of set i can. */
+  admitted(texts: readonly string[]): boolean[] {
+    const out = new Array<boolean>(this.sets.length).fill(false);
+    const mark = (list: number[] | undefined) => {
+      if (list) for (const i of list) out[i] = true;
+    };
+    for (const text of texts) {
+      WORD_RUN.lastIndex = 0;
+      for (let m = WORD_RUN.exec(text); m; m = WORD_RUN.exec(text)) {
+        const w = m[0];
+        mark(this.byWord.get(w));
+        for (const length of this.lengths) {
+          if (w.length < length) break;
+          const start = length === w.length ? w : w.slice(0, length);
+          if (!this.stems.has(start)) break;
+          mark(this.byPrefix.get(length)!.get(start));
+        }
+      }
     }
-    return false;
+    return out;
   }
 }
 
 /** Runs of letters and digits: the words the term patterns' boundaries delimit. */
 const WORD_RUN = /[\p{L}\p{N}]+/gu;
-
-/** The distinct words of texts already passed through `normaliseForMatch`, and their starts. */
-export class TextWords {
-  readonly words = new Set<string>();
-  private readonly startsByLength = new Map<number, Set<string>>();
-
-  constructor(texts: string[]) {
-    for (const text of texts) for (const w of text.match(WORD_RUN) ?? []) this.words.add(w);
-  }
-
-  /** The words' first `length` characters (words at least that long), computed once per length. */
-  starts(length: number): Set<string> {
-    let set = this.startsByLength.get(length);
-    if (!set) {
-      set = new Set();
-      for (const w of this.words) if (w.length >= length) set.add(w.slice(0, length));
-      this.startsByLength.set(length, set);
-    }
-    return set;
-  }
-}
 
 /** Lower-cases and unifies apostrophes, dashes and spacing so patterns stay simple. */
 export function normaliseForMatch(text: string): string {

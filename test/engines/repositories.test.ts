@@ -179,6 +179,21 @@ describeEngines('repositories', (engine) => {
     await stories.refresh([s1], T0 + 7);
     expect((await stories.get(s1))!.article_count).toBe(3);
     expect((await stories.get(s2))!).toMatchObject({ merged_into: s1, article_count: 0 });
+    // Span and outlets come from the memberships' copies of their articles' times and outlets.
+    const byId = new Map(arts.map((a) => [a.id, a]));
+    const times = [a1, a2, a3].map((id) => byId.get(id)!.published_at);
+    expect((await stories.get(s1))!).toMatchObject({ first_published: Math.min(...times), last_published: Math.max(...times) });
+    const outlets = (await stories.get(s1))!.source_count;
+    const before = await store.k.selectFrom('articles').select(['source', 'published_at']).where('id', '=', a1).executeTakeFirstOrThrow();
+    // An edited article (another outlet, a later time) is stamped again: the story follows it.
+    await store.k.updateTable('articles').set({ source: 'Another Outlet', published_at: T0 + 86_400_000 }).where('id', '=', a1).execute();
+    await stories.stamp([a1]);
+    await stories.refresh([s1], T0 + 8);
+    expect((await stories.get(s1))!).toMatchObject({ source_count: outlets + 1, last_published: T0 + 86_400_000 });
+    await store.k.updateTable('articles').set(before).where('id', '=', a1).execute();
+    await stories.stamp([a1]);
+    await stories.refresh([s1], T0 + 7);
+    expect((await stories.get(s1))!).toMatchObject({ source_count: outlets, last_published: Math.max(...times) });
     expect((await stories.list({ topicId: 'patriot-ukraine' })).map((s) => s.id)).toEqual([s1]);
     expect((await stories.activeMembers('patriot-ukraine', 0)).map((m) => m.article_id).sort()).toEqual([a1, a2, a3].sort());
     expect(await stories.activeMembers('patriot-ukraine', Date.parse('2030-01-01'))).toEqual([]);
