@@ -80,7 +80,9 @@ export function docTermsOf(doc: ClusterDoc): Set<string> {
   const headline = stripRubric(stripWireSlug(doc.title));
   const title = tokenize(headline, { titleCase: isTitleCase(headline) });
   const lead = tokenize(doc.lead, { maxChars: LEAD_CHARS });
-  return new Set([...title.terms, ...lead.terms, ...title.names, ...lead.names]);
+  const out = new Set<string>(title.terms);
+  for (const list of [lead.terms, title.names, lead.names]) for (const t of list) out.add(t);
+  return out;
 }
 
 /** Live pages and roundups label their headlines ("Ukraine Latest: …", "Russia-Ukraine war live: …"). */

@@ -92,8 +92,17 @@ export class TermGates {
 /** Runs of letters and digits: the words the term patterns' boundaries delimit. */
 const WORD_RUN = /[\p{L}\p{N}]+/gu;
 
+const ASCII = /^[\x00-\x7f]*$/;
+/** Whitespace that is not one plain space. */
+const ODD_SPACE = /[\t\n\v\f\r]| {2}/;
+
 /** Lower-cases and unifies apostrophes, dashes and spacing so patterns stay simple. */
 export function normaliseForMatch(text: string): string {
+  // ASCII text is its own NFKC form and has none of the quotes and dashes below.
+  if (ASCII.test(text)) {
+    const t = text.toLowerCase().replace(/`/g, "'");
+    return ODD_SPACE.test(t) ? t.replace(/\s+/g, ' ') : t;
+  }
   return text
     .normalize('NFKC')
     .toLowerCase()
