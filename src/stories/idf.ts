@@ -20,7 +20,7 @@ export class IdfModel {
   }
 
   observe(terms: Iterable<string>): void {
-    for (const t of terms instanceof Set ? (terms as Set<string>) : new Set(terms)) {
+    for (const t of terms instanceof Set ? terms : new Set(terms)) {
       this.df.set(t, (this.df.get(t) ?? 0) + 1);
       this.pending.set(t, (this.pending.get(t) ?? 0) + 1);
     }

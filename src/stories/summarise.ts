@@ -1,10 +1,9 @@
-import { stemmer } from 'stemmer';
 import { eng } from 'stopword';
 import { isBoilerplateLine, stripBoilerplate } from '../ingest/boilerplate.js';
 import { RELATED, SAME_REFERENT } from './entity-aliases.js';
 import type { IdfModel } from './idf.js';
 import { splitSentences } from './nlp.js';
-import { foldPhrases, tokenize } from './tokens.js';
+import { foldPhrases, porterStem, tokenize } from './tokens.js';
 import { stripWireSlug } from './title.js';
 
 export interface SummaryInput {
@@ -113,7 +112,7 @@ const SYNONYMS: Record<string, string[]> = {
   ],
   missile: ['missile', 'interceptor'],
 };
-const SYNONYM_STEMS = new Map(Object.entries(SYNONYMS).flatMap(([to, words]) => words.map((w) => [stemmer(w), stemmer(to)] as const)));
+const SYNONYM_STEMS = new Map(Object.entries(SYNONYMS).flatMap(([to, words]) => words.map((w) => [porterStem(w), porterStem(to)] as const)));
 /** Institutions stay names of their own: "the White House welcomed…" is a new actor after "the US will…". */
 const OWN_NAMES = new Set(['whitehouse', 'pentagon', 'kremlin']);
 
@@ -122,17 +121,6 @@ const OWN_NAMES = new Set(['whitehouse', 'pentagon', 'kremlin']);
  * words out, stemmed; spellings and places folded (U.S. = United States, Tokyo → japan) and
  * transfer verbs folded ("sell", "provide" → transfer). Figures are kept as written ("952.4").
  */
-const stems = new Map<string, string>();
-/** The Porter stem, memoised (bounded: a hostile feed must not grow it forever). */
-function stemOf(word: string): string {
-  let s = stems.get(word);
-  if (s === undefined) {
-    if (stems.size > 100_000) stems.clear();
-    stems.set(word, (s = stemmer(word)));
-  }
-  return s;
-}
-
 export function contentWords(text: string): Set<string> {
   const out = new Set<string>();
   for (const token of foldPhrases(text).replace(/['’]s\b/gu, '').match(/\p{N}+(?:[.,]\p{N}+)*(?:st|nd|rd|th|s)?|\p{L}+/gu) ?? []) {
@@ -145,7 +133,7 @@ export function contentWords(text: string): Set<string> {
     // hasOwn: a word such as "constructor" must not find Object's prototype.
     const name = Object.hasOwn(SAME_REFERENT, lower) ? SAME_REFERENT[lower]! : lower;
     const place = OWN_NAMES.has(name) || !Object.hasOwn(RELATED, name) ? name : RELATED[name]!;
-    const stem = stemOf(place);
+    const stem = porterStem(place);
     out.add(SYNONYM_STEMS.get(stem) ?? stem);
   }
   return out;

@@ -40,17 +40,26 @@ const SAME = new Map(Object.entries(SAME_REFERENT));
 const RELATE = new Map(Object.entries(RELATED));
 const KNOWN = new Set([...SAME.keys(), ...RELATE.keys(), ...RELATE.values()]);
 
-const stems = new Map<string, string>();
-function stem(word: string): string {
-  let s = stems.get(word);
-  if (s === undefined) {
-    s = /^[a-z]+$/.test(word) ? stemmer(word) : word;
-    // Bounded memo: the vocabulary of news is small, but a hostile feed must not grow it forever.
-    if (stems.size > 100_000) stems.clear();
-    stems.set(word, s);
-  }
-  return s;
+/**
+ * `fn` memoised. Bounded: the vocabulary of news is small, but a hostile feed must not grow the
+ * memo forever.
+ */
+function boundedMemo(fn: (word: string) => string, max = 100_000): (word: string) => string {
+  const memo = new Map<string, string>();
+  return (word) => {
+    let s = memo.get(word);
+    if (s === undefined) {
+      if (memo.size > max) memo.clear();
+      memo.set(word, (s = fn(word)));
+    }
+    return s;
+  };
 }
+
+/** The Porter stem of any word, memoised (the summariser's content words). */
+export const porterStem = boundedMemo(stemmer);
+/** Plain English words stemmed, the rest (names in other scripts, "f-16") kept as written. */
+const stem = boundedMemo((word) => (/^[a-z]+$/.test(word) ? stemmer(word) : word));
 
 /** Folds multi-word and dotted names ("United States", "U.S.") into one token first. */
 export function foldPhrases(text: string): string {

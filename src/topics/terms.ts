@@ -39,7 +39,7 @@ export class TermGates {
   private readonly byPrefix = new Map<number, Map<string, number[]>>();
   private readonly lengths: number[];
   /** Every beginning of a prefix term, from the shortest prefix length on: a word stops being looked up at its first start that is none. */
-  private readonly stems = new Set<string>();
+  private readonly prefixStarts = new Set<string>();
 
   /** `sets[i]`: the terms of set i. */
   constructor(readonly sets: readonly string[][]) {
@@ -63,7 +63,7 @@ export class TermGates {
       }
     });
     this.lengths = [...this.byPrefix.keys()].sort((a, b) => a - b);
-    for (const byPrefix of this.byPrefix.values()) for (const p of byPrefix.keys()) for (let k = this.lengths[0]!; k <= p.length; k++) this.stems.add(p.slice(0, k));
+    for (const byPrefix of this.byPrefix.values()) for (const p of byPrefix.keys()) for (let k = this.lengths[0]!; k <= p.length; k++) this.prefixStarts.add(p.slice(0, k));
   }
 
   /** Which sets may match in texts already passed through `normaliseForMatch`: `admitted[i]` false when no term of set i can. */
@@ -80,7 +80,7 @@ export class TermGates {
         for (const length of this.lengths) {
           if (w.length < length) break;
           const start = length === w.length ? w : w.slice(0, length);
-          if (!this.stems.has(start)) break;
+          if (!this.prefixStarts.has(start)) break;
           mark(this.byPrefix.get(length)!.get(start));
         }
       }
