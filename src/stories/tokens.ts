@@ -1,6 +1,7 @@
 import { stemmer } from 'stemmer';
 import { eng, rus, swe, ukr } from 'stopword';
 import { PHRASES, RELATED, SAME_REFERENT } from './entity-aliases.js';
+import { JOIN, MARK, RunScanner, WORD } from '../text/runs.js';
 
 /**
  * The cheap tokenizer behind story features: one regular-expression pass, a memoised Porter
@@ -18,8 +19,9 @@ export interface TextTokens {
   words: string[];
 }
 
-// Letters and digits, with dots, apostrophes, hyphens and digit-group commas inside a token.
-const TOKEN = /[\p{L}\p{N}][\p{L}\p{N}\p{M}'’.,\-]*/gu;
+// Letters and digits, with dots, apostrophes, hyphens and digit-group commas inside a token:
+// `[\p{L}\p{N}][\p{L}\p{N}\p{M}'’.,\-]*`.
+const TOKENS = new RunScanner(WORD, WORD | MARK | JOIN);
 const TRAILING = /['’.,\-]+$/u;
 const UPPER = /^\p{Lu}/u;
 const LETTER = /\p{L}/u;
@@ -84,13 +86,13 @@ export function tokenize(text: string, options: TokenizeOptions = {}): TextToken
   const names: string[] = [];
   const words: string[] = [];
   let last = 0;
-  TOKEN.lastIndex = 0;
-  for (let m = TOKEN.exec(source); m; m = TOKEN.exec(source)) {
-    const at = m.index;
+  const tokens = TOKENS.reset(source);
+  while (tokens.next()) {
+    const at = tokens.start;
     let sentenceStart = last === 0;
     for (let i = last; i < at && !sentenceStart; i++) if (BREAKS.has(source.charCodeAt(i))) sentenceStart = true;
-    last = at + m[0].length;
-    let token = m[0];
+    last = tokens.end;
+    let token = source.slice(at, last);
     const last1 = token.charCodeAt(token.length - 1);
     if (last1 === 46 || last1 === 44 || last1 === 39 || last1 === 45 || last1 === 8217) token = token.replace(TRAILING, '');
     if (token.charCodeAt(token.length - 1) === 115 && (token.endsWith("'s") || token.endsWith('’s'))) token = token.slice(0, -2);

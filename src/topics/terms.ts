@@ -1,3 +1,4 @@
+import { RunScanner, WORD, wordsOf } from '../text/runs.js';
 /**
  * Term patterns of the topic rules. A term is a word or phrase matched case-insensitively on
  * word boundaries (letters and digits of any script), so `patriot` never matches `compatriot`
@@ -52,7 +53,7 @@ export class TermGates {
       for (const term of terms) {
         const t = term.trim().toLowerCase().normalize('NFKC');
         const prefix = t.endsWith('*');
-        const runs = (prefix ? t.slice(0, -1) : t).match(WORD_RUN) ?? [];
+        const runs = wordsOf(prefix ? t.slice(0, -1) : t);
         const first = runs[0];
         if (first === undefined) throw new Error(`topic term "${term}" has no letters or digits`);
         if (prefix && runs.length === 1) {
@@ -73,9 +74,9 @@ export class TermGates {
       if (list) for (const i of list) out[i] = true;
     };
     for (const text of texts) {
-      WORD_RUN.lastIndex = 0;
-      for (let m = WORD_RUN.exec(text); m; m = WORD_RUN.exec(text)) {
-        const w = m[0];
+      const runs = WORD_RUNS.reset(text);
+      while (runs.next()) {
+        const w = text.slice(runs.start, runs.end);
         mark(this.byWord.get(w));
         for (const length of this.lengths) {
           if (w.length < length) break;
@@ -89,8 +90,8 @@ export class TermGates {
   }
 }
 
-/** Runs of letters and digits: the words the term patterns' boundaries delimit. */
-const WORD_RUN = /[\p{L}\p{N}]+/gu;
+/** Runs of letters and digits (`[\p{L}\p{N}]+`): the words the term patterns' boundaries delimit. */
+const WORD_RUNS = new RunScanner(WORD, WORD);
 
 const ASCII = /^[\x00-\x7f]*$/;
 /** Whitespace that is not one plain space. */
