@@ -1,6 +1,6 @@
 import { simhash } from './simhash.js';
 import { stripWireSlug, titleKey } from './title.js';
-import { isTitleCase, tokenize } from './tokens.js';
+import { addTerms, isTitleCase, tokenize } from './tokens.js';
 
 /** What the story grouper reads of an article. */
 export interface ClusterDoc {
@@ -78,10 +78,9 @@ export function docTerms(f: DocFeatures): Set<string> {
  */
 export function docTermsOf(doc: ClusterDoc): Set<string> {
   const headline = stripRubric(stripWireSlug(doc.title));
-  const title = tokenize(headline, { titleCase: isTitleCase(headline) });
-  const lead = tokenize(doc.lead, { maxChars: LEAD_CHARS });
-  const out = new Set<string>(title.terms);
-  for (const list of [lead.terms, title.names, lead.names]) for (const t of list) out.add(t);
+  const out = new Set<string>();
+  addTerms(out, headline, { titleCase: isTitleCase(headline) });
+  addTerms(out, doc.lead, { maxChars: LEAD_CHARS });
   return out;
 }
 

@@ -80,11 +80,53 @@ export interface TokenizeOptions {
   maxChars?: number;
 }
 
+/** Where the scan puts what it finds. */
+interface TokenSink {
+  term(term: string): void;
+  name(name: string): void;
+  word(word: string): void;
+}
+
+class TokenLists implements TextTokens, TokenSink {
+  readonly terms: string[] = [];
+  readonly names: string[] = [];
+  readonly words: string[] = [];
+  term(t: string): void {
+    this.terms.push(t);
+  }
+  name(n: string): void {
+    this.names.push(n);
+  }
+  word(w: string): void {
+    this.words.push(w);
+  }
+}
+
+/** Terms and names into one set, words dropped: what document frequencies count. */
+class TermSet implements TokenSink {
+  constructor(readonly set: Set<string>) {}
+  term(t: string): void {
+    this.set.add(t);
+  }
+  name(n: string): void {
+    this.set.add(n);
+  }
+  word(): void {}
+}
+
 export function tokenize(text: string, options: TokenizeOptions = {}): TextTokens {
+  const lists = new TokenLists();
+  scan(text, options, lists);
+  return lists;
+}
+
+/** Adds the terms and names of `text` to `into` (as `tokenize` finds them, without building its lists). */
+export function addTerms(into: Set<string>, text: string, options: TokenizeOptions = {}): void {
+  scan(text, options, new TermSet(into));
+}
+
+function scan(text: string, options: TokenizeOptions, out: TokenSink): void {
   const source = foldPhrases(options.maxChars && text.length > options.maxChars ? text.slice(0, options.maxChars) : text);
-  const terms: string[] = [];
-  const names: string[] = [];
-  const words: string[] = [];
   let last = 0;
   const tokens = TOKENS.reset(source);
   while (tokens.next()) {
@@ -98,13 +140,13 @@ export function tokenize(text: string, options: TokenizeOptions = {}): TextToken
     if (token.charCodeAt(token.length - 1) === 115 && (token.endsWith("'s") || token.endsWith('’s'))) token = token.slice(0, -2);
     if (!token) continue;
     const lower = token.toLowerCase();
-    words.push(lower);
+    out.word(lower);
     if (!LETTER.test(token)) {
       // A figure: "250", "1,000", "3.5". One digit says nothing ("2 injured" vs "3 injured").
       const digits = lower.replace(/,/g, '');
       if (digits.length >= 2 && /\d\D*\d/.test(digits)) {
-        terms.push(digits);
-        names.push(`#${digits}`);
+        out.term(digits);
+        out.name(`#${digits}`);
       }
       continue;
     }
@@ -112,8 +154,8 @@ export function tokenize(text: string, options: TokenizeOptions = {}): TextToken
     // A model designation (PAC-3, Kh-22, S-300, Su-57) is one name and one term.
     if (hyphenated && DIGIT.test(lower)) {
       const joined = lower.replace(/-/g, '');
-      terms.push(joined);
-      names.push(joined);
+      out.term(joined);
+      out.name(joined);
       continue;
     }
     const capital = UPPER.test(token);
@@ -123,15 +165,14 @@ export function tokenize(text: string, options: TokenizeOptions = {}): TextToken
       const part = parts[p]!;
       if (part.length < 2 || (!acronym && STOP.has(part))) continue;
       const folded = SAME.get(part);
-      terms.push(folded ?? stem(part.includes('.') || part.includes("'") || part.includes('’') ? part.replace(/[.'’]/g, '') : part));
+      out.term(folded ?? stem(part.includes('.') || part.includes("'") || part.includes('’') ? part.replace(/[.'’]/g, '') : part));
       const isName = folded !== undefined || KNOWN.has(part) || acronym || (capital && p === 0 && !sentenceStart && !options.titleCase);
       if (isName) {
         const name = folded ?? part.replace(/\./g, '');
-        names.push(RELATE.get(name) ?? name);
+        out.name(RELATE.get(name) ?? name);
       }
     }
   }
-  return { terms, names, words };
 }
 
 /** A headline set in Title Case: most of its longer words begin with a capital. */
