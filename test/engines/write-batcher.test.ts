@@ -13,7 +13,7 @@ describeEngines('write batcher', (engine) => {
   });
   afterAll(async () => cleanup?.());
 
-  it('commits jobs that arrive together in one transaction; a job that throws is rolled back alone', async () => {
+  it('commits jobs that arrive together (within a few event-loop turns) in one transaction; a job that throws is rolled back alone', async () => {
     let transactions = 0;
     const counting = Object.create(store) as Store;
     counting.transaction = ((fn: never, options: never) => {
@@ -29,8 +29,12 @@ describeEngines('write batcher', (engine) => {
     expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled']);
     expect((outcomes[2] as PromiseRejectedResult).reason.message).toBe('job 3 broke after its write');
     expect((await new FeedRepo(store).list()).map((f) => f.url).sort()).toEqual([1, 2, 4, 5, 6].map((n) => `https://f${n}.example/rss`));
-    // The first job committed alone (nothing was waiting); the five that came meanwhile, together.
+    // The first job waited a few turns of the event loop, and the five that came meanwhile joined it.
+    expect(transactions).toBe(1);
+    // A job alone commits after those turns, by itself.
+    await writes.run(job(7));
     expect(transactions).toBe(2);
+    expect(await new FeedRepo(store).byUrl('https://f7.example/rss')).toBeDefined();
   });
 
   it('a job alone that throws leaves nothing behind', async () => {
