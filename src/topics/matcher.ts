@@ -79,7 +79,10 @@ export class TopicMatcher {
     // Gated before masking: masking only removes words, so what the gates rule out here they rule
     // out in the masked text too. Most articles carry no masked phrase and are spared its scan.
     const admitted = this.gates.admitted([fields.title, fields.description, fields.body, fields.url]);
-    if (this.mask && admitted[this.groups.length]) for (const f of FIELDS) fields[f] = fields[f].replace(this.mask, FIELD_BREAK);
+    // Nor is the mask read when no group can match (masking only removes words): common words
+    // begin masked phrases ("the Patriot Act"), so it would be read in nearly every article.
+    const anyGroup = admitted.some((may, i) => may && i < this.groups.length);
+    if (this.mask && anyGroup && admitted[this.groups.length]) for (const f of FIELDS) fields[f] = fields[f].replace(this.mask, FIELD_BREAK);
     const hits: RuleHit[] = [];
     const misses: RuleMiss[] = [];
     let score = 0;
