@@ -1,4 +1,5 @@
-import pg from 'pg';
+import type pg from 'pg';
+import { loadPg } from './pg-module.js';
 import type { Store } from './store.js';
 
 /** The advisory-lock keys of the roles one worker at a time holds on a PostgreSQL database. */
@@ -34,6 +35,7 @@ export class SessionLock {
     if (this.held && this.client) return true;
     try {
       if (!this.client) {
+        const pg = await loadPg();
         const client = new pg.Client({ connectionString: this.store.url, application_name: `news-digest ${this.name}` });
         const lost = () => {
           if (this.client !== client) return;

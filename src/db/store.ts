@@ -4,7 +4,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, sql, type RawBuilder } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
+import { loadPg } from './pg-module.js';
 import { migratePostgres, migrateSqlite } from './migrate.js';
 import type { Schema } from './schema.js';
 import { sqliteDialect } from './sqlite-driver.js';
@@ -194,7 +195,8 @@ export class Store extends DB {
 
   private static async openPostgres(url: string, options: OpenOptions): Promise<Store> {
     const name = displayName(url);
-    const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, types: PG_TYPES, application_name: 'news-digest', connectionTimeoutMillis: 10_000 });
+    const pg = await loadPg();
+    const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, types: pgTypes(pg), application_name: 'news-digest', connectionTimeoutMillis: 10_000 });
     // An idle connection the server dropped is replaced at the next query; it must not crash the process.
     pool.on('error', () => undefined);
     try {
@@ -246,12 +248,14 @@ export class Store extends DB {
 }
 
 /** BIGINT (counts, ids, times in ms) and NUMERIC (sums) as JavaScript numbers: every value here is far below 2^53. */
-const PG_TYPES = {
-  getTypeParser: (oid: number, format?: string) => {
-    if (oid === 20 || oid === 1700) return (v: string) => (v === null ? null : Number(v));
-    return pg.types.getTypeParser(oid, format as 'text');
-  },
-} as unknown as pg.CustomTypesConfig;
+function pgTypes(pg: typeof import('pg').default): pg.CustomTypesConfig {
+  return {
+    getTypeParser: (oid: number, format?: string) => {
+      if (oid === 20 || oid === 1700) return (v: string) => (v === null ? null : Number(v));
+      return pg.types.getTypeParser(oid, format as 'text');
+    },
+  } as unknown as pg.CustomTypesConfig;
+}
 
 /** One line for a connection failure: what the server or the network said. */
 export function describePgError(err: unknown): string {
