@@ -1,7 +1,7 @@
 import { stemmer } from 'stemmer';
 import { eng, rus, swe, ukr } from 'stopword';
 import { PHRASES, RELATED, SAME_REFERENT } from './entity-aliases.js';
-import { JOIN, MARK, RunScanner, WORD } from '../text/runs.js';
+import { JOIN, LETTER, MARK, NUMBER, RunScanner, WORD } from '../text/runs.js';
 
 /**
  * The cheap tokenizer behind story features: one regular-expression pass, a memoised Porter
@@ -24,10 +24,10 @@ export interface TextTokens {
 const TOKENS = new RunScanner(WORD, WORD | MARK | JOIN);
 const TRAILING = /['’.,\-]+$/u;
 const UPPER = /^\p{Lu}/u;
-const LETTER = /\p{L}/u;
-const DIGIT = /\p{N}/u;
+const LETTER_RE = /\p{L}/u;
 /** Characters after which the next word begins a sentence (or a quote, a clause): . ! ? : ; ( " « – — | and newlines. */
-const BREAKS = new Set([...'.!?:;\n"“”«»()|–—'].map((c) => c.charCodeAt(0)));
+const BREAKS = new Uint8Array(0x10000);
+for (const c of '.!?:;\n"“”«»()|–—') BREAKS[c.charCodeAt(0)] = 1;
 
 /** Words that say nothing about an event, in the languages of the configured feeds. */
 const STOP = new Set<string>([
@@ -63,8 +63,12 @@ export const porterStem = boundedMemo(stemmer);
 /** Plain English words stemmed, the rest (names in other scripts, "f-16") kept as written. */
 const stem = boundedMemo((word) => (/^[a-z]+$/.test(word) ? stemmer(word) : word));
 
+const PHRASE_HINT = /U\.|United|Great Britain|European Union|White House|Korea|Wall Street|New York|Saudi Arabia/;
+
 /** Folds multi-word and dotted names ("United States", "U.S.") into one token first. */
 export function foldPhrases(text: string): string {
+  // Every phrase holds one of these: most texts need none of the passes below.
+  if (!PHRASE_HINT.test(text)) return text;
   let t = text;
   for (const [re, to] of PHRASES) t = t.replace(re, to);
   return t;
@@ -132,18 +136,22 @@ function scan(text: string, options: TokenizeOptions, out: TokenSink): void {
   while (tokens.next()) {
     const at = tokens.start;
     let sentenceStart = last === 0;
-    for (let i = last; i < at && !sentenceStart; i++) if (BREAKS.has(source.charCodeAt(i))) sentenceStart = true;
+    for (let i = last; i < at && !sentenceStart; i++) if (BREAKS[source.charCodeAt(i)]) sentenceStart = true;
     last = tokens.end;
     let token = source.slice(at, last);
+    let letters = (tokens.seen & LETTER) !== 0;
     const last1 = token.charCodeAt(token.length - 1);
     if (last1 === 46 || last1 === 44 || last1 === 39 || last1 === 45 || last1 === 8217) token = token.replace(TRAILING, '');
-    if (token.charCodeAt(token.length - 1) === 115 && (token.endsWith("'s") || token.endsWith('’s'))) token = token.slice(0, -2);
+    if (token.charCodeAt(token.length - 1) === 115 && (token.endsWith("'s") || token.endsWith('’s'))) {
+      token = token.slice(0, -2);
+      letters = LETTER_RE.test(token);
+    }
     if (!token) continue;
     const lower = token.toLowerCase();
     out.word(lower);
-    if (!LETTER.test(token)) {
+    if (!letters) {
       // A figure: "250", "1,000", "3.5". One digit says nothing ("2 injured" vs "3 injured").
-      const digits = lower.replace(/,/g, '');
+      const digits = lower.includes(',') ? lower.replace(/,/g, '') : lower;
       if (digits.length >= 2 && /\d\D*\d/.test(digits)) {
         out.term(digits);
         out.name(`#${digits}`);
@@ -152,32 +160,39 @@ function scan(text: string, options: TokenizeOptions, out: TokenSink): void {
     }
     const hyphenated = lower.includes('-');
     // A model designation (PAC-3, Kh-22, S-300, Su-57) is one name and one term.
-    if (hyphenated && DIGIT.test(lower)) {
+    if (hyphenated && tokens.seen & NUMBER) {
       const joined = lower.replace(/-/g, '');
       out.term(joined);
       out.name(joined);
       continue;
     }
-    const capital = UPPER.test(token);
+    const first = token.charCodeAt(0);
+    const capital = first < 128 ? first >= 65 && first <= 90 : UPPER.test(token);
     const acronym = capital && token.length >= 2 && token === token.toUpperCase();
-    const parts = hyphenated ? lower.split('-') : [lower];
-    for (let p = 0; p < parts.length; p++) {
-      const part = parts[p]!;
-      if (part.length < 2 || (!acronym && STOP.has(part))) continue;
-      const folded = SAME.get(part);
-      out.term(folded ?? stem(part.includes('.') || part.includes("'") || part.includes('’') ? part.replace(/[.'’]/g, '') : part));
-      const isName = folded !== undefined || KNOWN.has(part) || acronym || (capital && p === 0 && !sentenceStart && !options.titleCase);
-      if (isName) {
-        const name = folded ?? part.replace(/\./g, '');
-        out.name(RELATE.get(name) ?? name);
-      }
+    const sentenceName = capital && !sentenceStart && !options.titleCase;
+    if (!hyphenated) {
+      part(lower, acronym, sentenceName, out);
+      continue;
     }
+    const parts = lower.split('-');
+    for (let p = 0; p < parts.length; p++) part(parts[p]!, acronym, sentenceName && p === 0, out);
+  }
+}
+
+/** One word (or one part of a hyphenated word): its term, and its name when it is one. */
+function part(word: string, acronym: boolean, capitalised: boolean, out: TokenSink): void {
+  if (word.length < 2 || (!acronym && STOP.has(word))) return;
+  const folded = SAME.get(word);
+  out.term(folded ?? stem(word.includes('.') || word.includes("'") || word.includes('’') ? word.replace(/[.'’]/g, '') : word));
+  if (folded !== undefined || acronym || capitalised || KNOWN.has(word)) {
+    const name = folded ?? (word.includes('.') ? word.replace(/\./g, '') : word);
+    out.name(RELATE.get(name) ?? name);
   }
 }
 
 /** A headline set in Title Case: most of its longer words begin with a capital. */
 export function isTitleCase(title: string): boolean {
-  const words = title.split(/\s+/u).filter((w) => w.length > 3 && LETTER.test(w[0]!));
+  const words = title.split(/\s+/u).filter((w) => w.length > 3 && LETTER_RE.test(w[0]!));
   if (words.length < 3) return false;
   return words.filter((w) => UPPER.test(w)).length / words.length >= 0.7;
 }

@@ -5,22 +5,27 @@
  * Unicode classes are looked up once per code point and cached.
  */
 
-/** A letter or a digit (`\p{L}`, `\p{N}`). */
-export const WORD = 1;
+/** A letter (`\p{L}`). */
+export const LETTER = 1;
+/** A digit or other number (`\p{N}`). */
+export const NUMBER = 2;
+/** A letter or a number. */
+export const WORD = LETTER | NUMBER;
 /** A combining mark (`\p{M}`). */
-export const MARK = 2;
+export const MARK = 4;
 /** Apostrophes, dot, comma and hyphen: what the tokenizer keeps inside a token. */
-export const JOIN = 4;
+export const JOIN = 8;
 
-const KNOWN = 8;
+const KNOWN = 16;
 /** Class bits (| KNOWN once looked up) of every code unit of the Basic Multilingual Plane. */
 const bmp = new Uint8Array(0x10000);
 const astral = new Map<number, number>();
-const LETTER_OR_DIGIT = /^[\p{L}\p{N}]$/u;
+const IS_LETTER = /^\p{L}$/u;
+const IS_NUMBER = /^\p{N}$/u;
 const COMBINING = /^\p{M}$/u;
 
 function lookUp(ch: string): number {
-  return (LETTER_OR_DIGIT.test(ch) ? WORD : 0) | (COMBINING.test(ch) ? MARK : 0) | ("'’.,-".includes(ch) ? JOIN : 0);
+  return (IS_LETTER.test(ch) ? LETTER : 0) | (IS_NUMBER.test(ch) ? NUMBER : 0) | (COMBINING.test(ch) ? MARK : 0) | ("'’.,-".includes(ch) ? JOIN : 0);
 }
 
 /** Class bits of a code point outside the BMP (a surrogate pair in the text). */
@@ -50,6 +55,8 @@ function bmpClass(code: number): number {
 export class RunScanner {
   start = 0;
   end = 0;
+  /** The classes of the run's characters, together (`seen & NUMBER`: it holds a digit). */
+  seen = 0;
   private text = '';
   private at = 0;
   /** Width (1 or 2 code units) of the character last classified. */
@@ -63,7 +70,7 @@ export class RunScanner {
   reset(text: string): this {
     this.text = text;
     this.at = 0;
-    this.start = this.end = 0;
+    this.start = this.end = this.seen = 0;
     return this;
   }
 
@@ -77,8 +84,15 @@ export class RunScanner {
       return false;
     }
     this.start = i;
+    let seen = this.classAt(text, i);
     i += this.width;
-    while (i < n && this.classAt(text, i) & this.rest) i += this.width;
+    while (i < n) {
+      const c = this.classAt(text, i);
+      if (!(c & this.rest)) break;
+      seen |= c;
+      i += this.width;
+    }
+    this.seen = seen;
     this.end = this.at = i;
     return true;
   }
