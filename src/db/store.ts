@@ -248,7 +248,7 @@ export class Store extends DB {
 }
 
 /** BIGINT (counts, ids, times in ms) and NUMERIC (sums) as JavaScript numbers: every value here is far below 2^53. */
-function pgTypes(pg: typeof import('pg').default): pg.CustomTypesConfig {
+function pgTypes(pg: Awaited<ReturnType<typeof loadPg>>): pg.CustomTypesConfig {
   return {
     getTypeParser: (oid: number, format?: string) => {
       if (oid === 20 || oid === 1700) return (v: string) => (v === null ? null : Number(v));

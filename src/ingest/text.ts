@@ -1,4 +1,5 @@
 import { decodeHTML } from 'entities';
+import { collapseSpaces } from '../text/space.js';
 
 /** Raw markup read per field at most; what follows is cut (a description is cut far shorter). */
 export const MAX_HTML = 256 * 1024;
@@ -8,9 +9,6 @@ export const MAX_HTML = 256 * 1024;
  * marks: invisible, and able to reorder what a chat shows around them.
  */
 const CONTROLS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
-
-/** Whitespace other than one plain space: a run of spaces, or any other space character. */
-const ODD_SPACE = /[^\S ]| {2}/;
 
 const BLOCK_TAGS = /<\/?(p|div|br|li|ul|ol|h[1-6]|tr|td|th|table|blockquote|section|article|header|footer|figure|figcaption|pre|hr)\b[^>]*>/gi;
 
@@ -45,8 +43,7 @@ export function htmlToText(input: string | undefined | null, keepLines = false, 
     s = decodeHTML(s);
   }
   s = s.replace(/\u00a0/g, ' ').replace(CONTROLS, '');
-  // Text spaced with single plain spaces is left as it is (the replace would copy it).
-  if (!keepLines) return (ODD_SPACE.test(s) ? s.replace(/\s+/g, ' ') : s).trim();
+  if (!keepLines) return collapseSpaces(s).trim();
   return s
     .split(/\n/)
     .map((line) => line.replace(/[ \t\f\v\r]+/g, ' ').trim())

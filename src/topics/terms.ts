@@ -1,4 +1,5 @@
 import { RunScanner, WORD, wordsOf } from '../text/runs.js';
+import { collapseSpaces } from '../text/space.js';
 /**
  * Term patterns of the topic rules. A term is a word or phrase matched case-insensitively on
  * word boundaries (letters and digits of any script), so `patriot` never matches `compatriot`
@@ -94,15 +95,12 @@ export class TermGates {
 const WORD_RUNS = new RunScanner(WORD, WORD);
 
 const ASCII = /^[\x00-\x7f]*$/;
-/** Whitespace that is not one plain space. */
-const ODD_SPACE = /[\t\n\v\f\r]| {2}/;
 
 /** Lower-cases and unifies apostrophes, dashes and spacing so patterns stay simple. */
 export function normaliseForMatch(text: string): string {
   // ASCII text is its own NFKC form and has none of the quotes and dashes below.
   if (ASCII.test(text)) {
-    const t = text.toLowerCase().replace(/`/g, "'");
-    return ODD_SPACE.test(t) ? t.replace(/\s+/g, ' ') : t;
+    return collapseSpaces(text.toLowerCase().replace(/`/g, "'"));
   }
   return text
     .normalize('NFKC')
