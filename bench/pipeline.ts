@@ -3,6 +3,7 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { compiledScript } from './compiled.js';
 
 interface RunResult {
   wallS: number;
@@ -16,11 +17,17 @@ interface RunResult {
   stages: Record<string, number>;
 }
 
+/** `BENCH_TSX=1`: the children run the TypeScript sources under tsx, for comparison with the compiled run. */
+const underTsx = process.env.BENCH_TSX === '1';
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 
-/** Runs a bench script in its own Node process (so its CPU time and memory are its own); returns its last stdout line. */
+/**
+ * Runs a bench script in its own Node process (so its CPU time and memory are its own), compiled
+ * to JavaScript as `npm start` runs the bot; returns its last stdout line.
+ */
 function child(script: string, args: string[], onFirstLine?: (line: string) => void): { done: Promise<string>; kill: () => void } {
-  const p = spawn(process.execPath, ['--import', 'tsx', here(script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const argv = underTsx ? ['--import', 'tsx', here(script), ...args] : [compiledScript(script), ...args];
+  const p = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   let first = true;
   p.stdout.on('data', (chunk: Buffer) => {
@@ -68,7 +75,7 @@ export async function benchPipeline(feeds = 1000, runs = 3, prefill = Number(pro
       console.log(`    runs: ${results.map((r) => `${r.cpuS.toFixed(1)} s / ${r.peakRssMb.toFixed(0)} MB`).join(', ')}; ${results[0]!.processed} processed, ${results[0]!.onTopic} on topic, ${results[0]!.pages} pages, ${results[0]!.stories} new or grown stories; by stage (wall): ${stages.join(', ')}`);
       return { cpu: m((r) => r.cpuS), rss: m((r) => r.peakRssMb) };
     };
-    console.log(`pipeline: ${feeds} feeds × 50 items (${feeds * 50} items, 5% on topic, half of those thin with a local page), median of ${runs} runs`);
+    console.log(`pipeline: ${feeds} feeds × 50 items (${feeds * 50} items, 5% on topic, half of those thin with a local page), median of ${runs} runs, ${underTsx ? 'TypeScript under tsx' : 'compiled JavaScript (as npm start runs it)'}`);
     const fresh = await measure('fresh database');
     if (prefill > 0) {
       const template = path.join(dir, 'prefilled.db');
