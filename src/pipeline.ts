@@ -2,7 +2,7 @@ import type { LoadedConfig } from './config/load.js';
 import type { DB, Store } from './db/store.js';
 import { GrouperRole, GrouperRoleLost } from './db/grouper-role.js';
 import type { FeedRow } from './db/feeds.js';
-import { ArticleRepo, type ArticleRow } from './db/articles.js';
+import { ArticleRepo, type ProcessableArticle } from './db/articles.js';
 import { TopicDecisionRepo } from './db/topics.js';
 import { IdfStore } from './db/idf-store.js';
 import { WriteBatcher } from './db/write-batcher.js';
@@ -63,11 +63,11 @@ const BATCH = 1000;
 /** Batches per run at most, so one run cannot hold the worker's tick for long. */
 const MAX_BATCHES = 10;
 
-function storyArticle(a: ArticleRow): StoryArticle {
+function storyArticle(a: ProcessableArticle): StoryArticle {
   return { id: a.id, title: a.title, description: a.description, body: a.page_text ?? a.content, publishedAt: a.published_at, source: a.source };
 }
 
-type Judged = { article: ArticleRow; decisions: TopicDecision[]; topics: string[] };
+type Judged = { article: ProcessableArticle; decisions: TopicDecision[]; topics: string[] };
 
 /**
  * One run of the data flow: poll feeds, then process what is stored and not yet processed:
@@ -300,7 +300,7 @@ export class Pipeline {
   }
 
   /** Topic decisions of one article (not stored yet). */
-  private judge(a: ArticleRow): Judged {
+  private judge(a: ProcessableArticle): Judged {
     const decisions = this.matchers.map((m) => m.match({ title: a.title, description: a.description, body: a.page_text ?? a.content, url: a.url }));
     return { article: a, decisions, topics: decisions.filter((d) => d.relevant).map((d) => d.topicId) };
   }

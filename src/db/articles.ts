@@ -25,6 +25,10 @@ export interface ArticleRow {
   process_error: string | null;
 }
 
+/** The columns the processing of an article reads. */
+const PROCESSABLE = ['id', 'feed_id', 'url', 'link', 'title', 'description', 'content', 'published_at', 'updated_at', 'source', 'page_text', 'page_fetched_at', 'learned'] as const;
+export type ProcessableArticle = Pick<ArticleRow, (typeof PROCESSABLE)[number]>;
+
 export type UpsertOutcome = 'new' | 'updated' | 'unchanged';
 
 /** Rows per multi-row INSERT: well inside both engines' limits on bound parameters. */
@@ -149,10 +153,13 @@ export class ArticleRepo {
     return this.db.k.selectFrom('articles').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
-  /** The given articles (those that still exist), in id order. */
-  async getMany(ids: readonly number[]): Promise<ArticleRow[]> {
+  /**
+   * What processing reads of the given articles (those that still exist), in id order: only the
+   * columns it uses (a batch is a thousand rows; the hash, GUID and bookkeeping stay in SQL).
+   */
+  async getMany(ids: readonly number[]): Promise<ProcessableArticle[]> {
     if (!ids.length) return [];
-    return this.db.k.selectFrom('articles').selectAll().where(this.db.inList('id', ids)).orderBy('id').execute();
+    return this.db.k.selectFrom('articles').select(PROCESSABLE).where(this.db.inList('id', ids)).orderBy('id').execute();
   }
 
   byUrl(url: string): Promise<ArticleRow | undefined> {
