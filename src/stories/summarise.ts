@@ -156,6 +156,8 @@ export function maxPairJaccard(sentences: string[]): number {
 
 interface Candidate {
   text: string;
+  /** Its {@link sentenceKey}: what repeats of it share. */
+  key: string;
   words: Set<string>;
   vector: Map<string, number>;
   /** Its earliest position in any article, and the articles it is the lead (first sentence) of. */
@@ -291,7 +293,7 @@ export class GrowingSummary {
       this.candidates.delete(key);
       const fresh = collectCandidates([a], this.idf, this.excluded);
       for (const c of fresh) {
-        const known = this.candidates.get(sentenceKey(c.text));
+        const known = this.candidates.get(c.key);
         if (known) {
           known.position = Math.min(known.position, c.position);
           if (c.leadOf.size) known.leadOf.add(article);
@@ -299,7 +301,7 @@ export class GrowingSummary {
         }
         if (c.leadOf.size) c.leadOf = new Set([article]);
         addInto(this.sentenceSum, c.vector);
-        this.candidates.set(sentenceKey(c.text), c);
+        this.candidates.set(c.key, c);
       }
     }
     if (this.excluded.size > 50_000) this.excluded.clear(); // bounded; at worst a title's repeat is a candidate
@@ -397,7 +399,7 @@ function collectCandidates(articles: SummaryInput[], idf: IdfModel, exclude: Set
         if (position === 0) known.leadOf.add(article);
       } else if (usable(text)) {
         const leadOf = new Set(position === 0 ? [article] : []);
-        byKey.set(key, { text, words: contentWords(text), vector: vectorOf(text, idf), position, leadOf, score: 0 });
+        byKey.set(key, { text, key, words: contentWords(text), vector: vectorOf(text, idf), position, leadOf, score: 0 });
       } else {
         exclude.add(key);
         continue;
