@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { randomText } from './helpers/random-text.js';
 import { JOIN, MARK, RunScanner, WORD, wordsOf } from '../src/text/runs.js';
 
 /** Letters of several scripts, digits, marks, joiners, astral letters and symbols, lone surrogates, controls. */
@@ -7,16 +8,6 @@ const ALPHABET = [
   '\u0301', '\u0308', '\u200d', "'", '’', '.', ',', '-', '—', ' ', '\n', '\t', '\u0000', '"', '«', '/', '#',
   '\u{1D400}', '\u{10400}', '😀', '\u{1F1FA}', '\ud800', '\udc00',
 ];
-
-function randomText(seed: number, length: number): string {
-  let x = seed;
-  let out = '';
-  for (let i = 0; i < length; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    out += ALPHABET[x % ALPHABET.length];
-  }
-  return out;
-}
 
 function runs(scanner: RunScanner, text: string): [number, number][] {
   const out: [number, number][] = [];
@@ -34,7 +25,7 @@ describe('word runs scanned by character class', () => {
     const words = new RunScanner(WORD, WORD);
     const tokens = new RunScanner(WORD, WORD | MARK | JOIN);
     for (let seed = 1; seed <= 2000; seed++) {
-      const text = randomText(seed, 1 + (seed % 120));
+      const text = randomText(ALPHABET, seed, 1 + (seed % 120));
       expect(runs(words, text), JSON.stringify(text)).toEqual(regexRuns(/[\p{L}\p{N}]+/gu, text));
       expect(runs(tokens, text), JSON.stringify(text)).toEqual(regexRuns(/[\p{L}\p{N}][\p{L}\p{N}\p{M}'’.,\-]*/gu, text));
       expect(wordsOf(text)).toEqual(text.match(/[\p{L}\p{N}]+/gu) ?? []);

@@ -30,8 +30,7 @@ export function isOneSentence(trimmed: string): boolean {
   return end > 1 && !ENDS.test(trimmed.slice(0, end - 1));
 }
 
-/** wink's own sentences, without the shortcut (the test compares the two). */
+/** wink's own sentences of a text that is not blank, without the shortcut (the test compares the two). */
 export function winkSentences(text: string): string[] {
-  if (!text.trim()) return [];
   return (nlp.readDoc(text).sentences().out() as string[]).map((s) => s.trim()).filter(Boolean);
 }
